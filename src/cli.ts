@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// The one executable: each subcommand wires the parts it runs. The only module that does.
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from './config/index.ts';
+
+const program = new Command('wise2c-ingress')
+  .description('Pushes Wise2cIngressConfig resources to ingress agents over RabbitMQ RPC')
+  .showHelpAfterError()
+  .exitOverride();
+
+// Subcommands are registered here as the parts they wire land (controller, agent, demo, local-kube).
+
+/** Runs the CLI; a bad setting or flag exits 2 with one clear line, never a stack trace. */
+async function main(argv: string[]): Promise<void> {
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) process.exit(error.exitCode);
+    if (error instanceof ConfigError) {
+      process.stderr.write(`wise2c-ingress: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+await main(process.argv);
