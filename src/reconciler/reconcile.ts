@@ -1,0 +1,214 @@
+import pLimit from 'p-limit';
+import type { Logger } from 'pino';
+import { formatIssues, ingressSpecSchema, type IngressSpec } from '../spec/index.ts';
+import type { AgentPusher, Clock, EventRecorder, IngressCache, IngressWriter, LiveAgents } from './ports.ts';
+import { buildStatus, isSynced, type Override } from './status.ts';
+import { targetedAgents } from './targets.ts';
+import { FINALIZER, splitKey, type AgentStatus, type IngressObject, type IngressStatus } from './types.ts';
+import { statusEqual } from './equal.ts';
+
+/** What a reconcile asks of the queue: nothing, or to come back after a delay. */
+export interface ReconcileResult {
+  requeueAfterMs?: number;
+}
+
+/** A failure that a retry cannot fix; the worker logs it and does not requeue. */
+export class TerminalError extends Error {
+  override name = 'TerminalError';
+}
+
+/** Thrown when some agents failed, so the queue retries the key with back-off. */
+export class AgentsFailedError extends Error {
+  override name = 'AgentsFailedError';
+}
+
+export interface ReconcilerDeps {
+  cache: IngressCache;
+  writer: IngressWriter;
+  events: EventRecorder;
+  pusher: AgentPusher;
+  agents: LiveAgents;
+  clock: Clock;
+  fanoutConcurrency: number;
+  statusAgentsMax: number;
+}
+
+/**
+ * Level-based reconcile of one Wise2cIngressConfig: reads the object and the live agents, pushes
+ * what is missing, writes status. Never asks whether the event was an add, an update or a delete.
+ */
+export class IngressReconciler {
+  readonly #deps: ReconcilerDeps;
+  /** What each agent acknowledged, per resource uid: fresher than the cached status after a write. */
+  readonly #known = new Map<string, { uid: string; agents: Map<string, AgentStatus> }>();
+
+  constructor(deps: ReconcilerDeps) {
+    this.#deps = deps;
+  }
+
+  /** Reconciles `namespace/name`; throws to be retried with back-off. */
+  async reconcile(key: string, log: Logger): Promise<ReconcileResult> {
+    const obj = this.#deps.cache.get(key);
+    if (!obj) {
+      this.#known.delete(key);
+      return {};
+    }
+    if (obj.metadata.deletionTimestamp) return this.#finalize(key, obj, log);
+    const finalizers = obj.metadata.finalizers ?? [];
+    if (!finalizers.includes(FINALIZER)) {
+      await this.#deps.writer.setFinalizers(obj, [...finalizers, FINALIZER]);
+      log.debug('finalizer added');
+    }
+    const parsed = ingressSpecSchema.safeParse(obj.spec);
+    const known = this.#knownFor(key, obj);
+    if (!parsed.success) {
+      const message = `The spec is invalid: ${formatIssues(parsed.error, 'spec')}.`;
+      await this.#writeStatus(obj, [], known, { reason: 'InvalidSpec', message });
+      log.info({ reason: message }, 'invalid spec, nothing pushed');
+      return {};
+    }
+    return this.#sync(key, obj, parsed.data, known, log);
+  }
+
+  /** Drops what is known of agents that left, so a returning agent is pushed again. */
+  forgetAgent(agent: string): void {
+    for (const entry of this.#known.values()) entry.agents.delete(agent);
+  }
+
+  async #sync(
+    key: string,
+    obj: IngressObject,
+    spec: IngressSpec,
+    known: Map<string, AgentStatus>,
+    log: Logger,
+  ): Promise<ReconcileResult> {
+    const generation = obj.metadata.generation ?? 1;
+    const targeted = targetedAgents(spec.agentSelector, this.#deps.agents.list());
+    const todo = targeted.filter((name) => !isSynced(known.get(name), generation));
+    const { namespace, name } = splitKey(key);
+    const config = { uid: obj.metadata.uid, namespace, name, generation, spec };
+    const limit = pLimit(this.#deps.fanoutConcurrency);
+    const results = await Promise.all(
+      todo.map((agent) =>
+        limit(async () => {
+          const attempt = this.#deps.clock.now().toISOString();
+          try {
+            const reply = await this.#deps.pusher.set(agent, config);
+            const entry: AgentStatus = {
+              name: agent,
+              state: 'Synced',
+              generation: Math.max(reply.generation, generation),
+              lastAttemptTime: attempt,
+              lastSyncTime: this.#deps.clock.now().toISOString(),
+            };
+            known.set(agent, entry);
+            return entry;
+          } catch (error) {
+            const prev = known.get(agent);
+            const entry: AgentStatus = {
+              name: agent,
+              state: 'Failed',
+              generation,
+              message: errorMessage(error),
+              lastAttemptTime: attempt,
+              ...(prev?.lastSyncTime ? { lastSyncTime: prev.lastSyncTime } : {}),
+            };
+            known.set(agent, entry);
+            return entry;
+          }
+        }),
+      ),
+    );
+    const status = await this.#writeStatus(obj, targeted, known);
+    const failed = results.filter((r) => r.state === 'Failed');
+    if (failed.length > 0) {
+      for (const f of failed.slice(0, 5)) {
+        this.#deps.events.record(obj, 'Warning', 'SyncFailed', `Agent ${f.name}: ${f.message ?? 'failed'}`);
+      }
+      log.info({ failed: failed.length, pushed: todo.length, synced: status.syncedAgents }, 'push failed on some agents');
+      throw new AgentsFailedError(`${failed.length} of ${todo.length} pushes failed`);
+    }
+    if (todo.length > 0) {
+      const message = `Pushed generation ${generation} to ${status.syncedAgents} agents`;
+      this.#deps.events.record(obj, 'Normal', 'Synced', message);
+      log.info({ pushed: todo.length, synced: status.syncedAgents, generation }, 'pushed');
+    }
+    return {};
+  }
+
+  async #finalize(key: string, obj: IngressObject, log: Logger): Promise<ReconcileResult> {
+    const finalizers = obj.metadata.finalizers ?? [];
+    if (!finalizers.includes(FINALIZER)) return {};
+    const parsed = ingressSpecSchema.safeParse(obj.spec);
+    const live = this.#deps.agents.list();
+    const known = this.#knownFor(key, obj);
+    // Everyone the selector targets, plus anyone who acknowledged an earlier generation.
+    const holders = new Set(targetedAgents(parsed.success ? parsed.data.agentSelector : undefined, live));
+    for (const agent of live) if (known.has(agent.name)) holders.add(agent.name);
+    const { namespace, name } = splitKey(key);
+    const ref = { uid: obj.metadata.uid, namespace, name };
+    const limit = pLimit(this.#deps.fanoutConcurrency);
+    const failures = (
+      await Promise.all(
+        [...holders].map((agent) =>
+          limit(async () => {
+            try {
+              await this.#deps.pusher.del(agent, ref);
+              known.delete(agent);
+              return undefined;
+            } catch (error) {
+              return `${agent}: ${errorMessage(error)}`;
+            }
+          }),
+        ),
+      )
+    ).filter((f): f is string => f !== undefined);
+    if (failures.length > 0) {
+      const message = `Waiting for ${failures.length} agents to remove it: ${failures.slice(0, 3).join('; ')}.`;
+      await this.#writeStatus(obj, [...holders].sort(), known, { reason: 'Deleting', message });
+      throw new AgentsFailedError(message);
+    }
+    await this.#deps.writer.setFinalizers(
+      obj,
+      finalizers.filter((f) => f !== FINALIZER),
+    );
+    this.#known.delete(key);
+    log.info({ agents: holders.size }, 'removed from every agent, finalizer released');
+    return {};
+  }
+
+  #knownFor(key: string, obj: IngressObject): Map<string, AgentStatus> {
+    const entry = this.#known.get(key);
+    if (entry && entry.uid === obj.metadata.uid) return entry.agents;
+    const agents = new Map((obj.status?.agents ?? []).map((a) => [a.name, a]));
+    this.#known.set(key, { uid: obj.metadata.uid, agents });
+    return agents;
+  }
+
+  async #writeStatus(
+    obj: IngressObject,
+    targeted: readonly string[],
+    known: Map<string, AgentStatus>,
+    override?: Override,
+  ): Promise<IngressStatus> {
+    const status = buildStatus({
+      generation: obj.metadata.generation ?? 1,
+      targeted,
+      agents: known,
+      previous: obj.status,
+      now: this.#deps.clock.now(),
+      maxAgents: this.#deps.statusAgentsMax,
+      ...(override ? { override } : {}),
+    });
+    if (!statusEqual(obj.status, status)) await this.#deps.writer.patchStatus(obj, status);
+    return status;
+  }
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' ? `${code}: ${error.message}` : error.message;
+  }
+  return String(error);
+}

@@ -1,0 +1,129 @@
+// Fakes of the reconciler's ports, with failure injection and a reset(); the integration tier
+// passes the real adapters instead.
+import type { IngressConfig } from '../../src/spec/index.ts';
+import type {
+  AgentPusher,
+  Clock,
+  EventRecorder,
+  IngressCache,
+  IngressWriter,
+  LiveAgents,
+} from '../../src/reconciler/ports.ts';
+import type { AgentInfo } from '../../src/reconciler/targets.ts';
+import { keyOf, type IngressObject, type IngressStatus } from '../../src/reconciler/types.ts';
+
+/** An in-memory cache + writer: writes land in the cache at once, bumping resourceVersion. */
+export class FakeKube implements IngressCache, IngressWriter {
+  readonly objects = new Map<string, IngressObject>();
+  statusWrites = 0;
+  finalizerWrites = 0;
+  #rv = 1;
+
+  put(obj: IngressObject): IngressObject {
+    const stored = structuredClone({
+      ...obj,
+      metadata: { ...obj.metadata, resourceVersion: String(++this.#rv) },
+    });
+    this.objects.set(keyOf(obj), stored);
+    return stored;
+  }
+  get(key: string): IngressObject | undefined {
+    return this.objects.get(key);
+  }
+  list(): readonly IngressObject[] {
+    return [...this.objects.values()];
+  }
+  async patchStatus(obj: IngressObject, status: IngressStatus): Promise<void> {
+    this.statusWrites++;
+    const current = this.#current(obj);
+    this.put({ ...current, status: structuredClone(status) });
+  }
+  async setFinalizers(obj: IngressObject, finalizers: string[]): Promise<void> {
+    this.finalizerWrites++;
+    const current = this.#current(obj);
+    if (current.metadata.resourceVersion !== obj.metadata.resourceVersion) {
+      throw Object.assign(new Error('the object has been modified'), { code: 409 });
+    }
+    if (current.metadata.deletionTimestamp && finalizers.length === 0) {
+      this.objects.delete(keyOf(obj));
+      return;
+    }
+    this.put({ ...current, metadata: { ...current.metadata, finalizers } });
+  }
+  #current(obj: IngressObject): IngressObject {
+    const current = this.objects.get(keyOf(obj));
+    if (!current) throw Object.assign(new Error('not found'), { code: 404 });
+    return current;
+  }
+}
+
+/** Agents that apply what they are sent, unless told to fail; tracks concurrency. */
+export class FakeAgents implements AgentPusher, LiveAgents {
+  live: AgentInfo[] = [];
+  readonly applied = new Map<string, Map<string, number>>();
+  readonly failing = new Map<string, string>();
+  sets = 0;
+  dels = 0;
+  running = 0;
+  maxRunning = 0;
+  /** Holds each call open until released, to observe concurrency; off by default. */
+  gate: Promise<void> | undefined;
+
+  list(): readonly AgentInfo[] {
+    return this.live;
+  }
+  async set(agent: string, config: IngressConfig): Promise<{ generation: number }> {
+    this.sets++;
+    return this.#call(agent, () => {
+      const held = this.#held(agent);
+      held.set(config.uid, Math.max(held.get(config.uid) ?? 0, config.generation));
+      return { generation: held.get(config.uid) as number };
+    });
+  }
+  async del(agent: string, ref: { uid: string }): Promise<void> {
+    this.dels++;
+    return this.#call(agent, () => void this.#held(agent).delete(ref.uid));
+  }
+  reset(): void {
+    this.live = [];
+    this.applied.clear();
+    this.failing.clear();
+    this.sets = this.dels = this.running = this.maxRunning = 0;
+    this.gate = undefined;
+  }
+  #held(agent: string): Map<string, number> {
+    let held = this.applied.get(agent);
+    if (!held) this.applied.set(agent, (held = new Map()));
+    return held;
+  }
+  async #call<T>(agent: string, apply: () => T): Promise<T> {
+    this.running++;
+    this.maxRunning = Math.max(this.maxRunning, this.running);
+    try {
+      await (this.gate ?? Promise.resolve());
+      await new Promise((r) => setImmediate(r));
+      const failure = this.failing.get(agent);
+      if (failure) throw Object.assign(new Error(failure), { code: 'REMOTE' });
+      return apply();
+    } finally {
+      this.running--;
+    }
+  }
+}
+
+export class FakeEvents implements EventRecorder {
+  readonly events: { type: string; reason: string; message: string }[] = [];
+  record(_obj: IngressObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    this.events.push({ type, reason, message });
+  }
+}
+
+export class FakeClock implements Clock {
+  t = new Date('2026-01-01T00:00:00Z').getTime();
+  now(): Date {
+    return new Date(this.t);
+  }
+  advance(ms: number): void {
+    this.t += ms;
+  }
+}
