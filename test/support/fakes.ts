@@ -33,22 +33,24 @@ export class FakeKube implements IngressCache, IngressWriter {
   list(): readonly IngressObject[] {
     return [...this.objects.values()];
   }
-  async patchStatus(obj: IngressObject, status: IngressStatus): Promise<void> {
+  patchStatus(obj: IngressObject, status: IngressStatus): Promise<void> {
     this.statusWrites++;
     const current = this.#current(obj);
     this.put({ ...current, status: structuredClone(status) });
+    return Promise.resolve();
   }
-  async setFinalizers(obj: IngressObject, finalizers: string[]): Promise<void> {
+  setFinalizers(obj: IngressObject, finalizers: string[]): Promise<void> {
     this.finalizerWrites++;
     const current = this.#current(obj);
     if (current.metadata.resourceVersion !== obj.metadata.resourceVersion) {
-      throw Object.assign(new Error('the object has been modified'), { code: 409 });
+      return Promise.reject(Object.assign(new Error('the object has been modified'), { code: 409 }));
     }
     if (current.metadata.deletionTimestamp && finalizers.length === 0) {
       this.objects.delete(keyOf(obj));
-      return;
+    } else {
+      this.put({ ...current, metadata: { ...current.metadata, finalizers } });
     }
-    this.put({ ...current, metadata: { ...current.metadata, finalizers } });
+    return Promise.resolve();
   }
   #current(obj: IngressObject): IngressObject {
     const current = this.objects.get(keyOf(obj));
@@ -93,7 +95,7 @@ export class FakeAgents implements AgentPusher, LiveAgents {
   }
   #held(agent: string): Map<string, number> {
     let held = this.applied.get(agent);
-    if (!held) this.applied.set(agent, (held = new Map()));
+    if (!held) this.applied.set(agent, (held = new Map<string, number>()));
     return held;
   }
   async #call<T>(agent: string, apply: () => T): Promise<T> {
