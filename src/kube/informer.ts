@@ -1,0 +1,127 @@
+import { EventEmitter } from 'node:events';
+import {
+  makeInformer,
+  type Informer,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  type ObjectCache,
+} from '@kubernetes/client-node';
+
+export interface InformerEvents<T> {
+  add: [T];
+  update: [T];
+  delete: [T];
+  /** Every cached object is offered again (the periodic resync). */
+  resync: [];
+  /** The first list has completed: the cache is usable. */
+  synced: [];
+  /** The informer stopped on an error and restarts after `delayMs`. */
+  restarting: [{ error: unknown; delayMs: number }];
+}
+
+export interface ResilientInformerOptions {
+  /** e.g. `/apis/ingress.wise2c.com/v1/wise2cingressconfigs` */
+  path: string;
+  list: () => Promise<KubernetesListObject<KubernetesObject>>;
+  restartBaseMs?: number;
+  restartMaxMs?: number;
+  resyncMs?: number;
+}
+
+/**
+ * client-node's list-watch informer, restarted with exponential back-off whenever it stops on an
+ * error (client-node's own informer gives up on errors), relisting on 410 (client-node does that),
+ * and offering every object again each resync period. A silent watch is reopened by client-node's
+ * 30 s inactivity timeout.
+ */
+export class ResilientInformer<T extends KubernetesObject> extends EventEmitter<InformerEvents<T>> {
+  readonly #informer: Informer<T> & ObjectCache<T>;
+  readonly #options: Required<Omit<ResilientInformerOptions, 'path' | 'list'>>;
+  #failures = 0;
+  #synced = false;
+  #stopped = true;
+  #erroredDuringStart = false;
+  #restartTimer: NodeJS.Timeout | undefined;
+  #resyncTimer: NodeJS.Timeout | undefined;
+  #healthyTimer: NodeJS.Timeout | undefined;
+
+  constructor(kc: KubeConfig, options: ResilientInformerOptions) {
+    super();
+    this.#options = {
+      restartBaseMs: options.restartBaseMs ?? 500,
+      restartMaxMs: options.restartMaxMs ?? 30_000,
+      resyncMs: options.resyncMs ?? 600_000,
+    };
+    this.#informer = makeInformer<T>(
+      kc,
+      options.path,
+      options.list as () => Promise<KubernetesListObject<T>>,
+    );
+    this.#informer.on('add', (obj) => this.emit('add', obj));
+    this.#informer.on('update', (obj) => this.emit('update', obj));
+    this.#informer.on('delete', (obj) => this.emit('delete', obj));
+    this.#informer.on('error', (error: unknown) => this.#onError(error));
+  }
+
+  /** Whether the first list has completed. */
+  get synced(): boolean {
+    return this.#synced;
+  }
+
+  /** The cached object `namespace/name`; read-only. */
+  get(namespace: string, name: string): T | undefined {
+    return this.#informer.get(name, namespace);
+  }
+
+  /** Every cached object; read-only. */
+  list(): readonly T[] {
+    return this.#informer.list();
+  }
+
+  /** Lists and starts watching; resolves once the first attempt is over (see `synced`). */
+  async start(): Promise<void> {
+    this.#stopped = false;
+    this.#resyncTimer = setInterval(() => this.emit('resync'), this.#options.resyncMs).unref();
+    await this.#startOnce();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#restartTimer);
+    clearTimeout(this.#healthyTimer);
+    clearInterval(this.#resyncTimer);
+    await this.#informer.stop();
+  }
+
+  async #startOnce(): Promise<void> {
+    this.#erroredDuringStart = false;
+    await this.#informer.start();
+    if (this.#stopped || this.#erroredDuringStart) return;
+    if (!this.#synced) {
+      this.#synced = true;
+      this.emit('synced');
+    }
+    // Forget earlier failures once the informer has stayed up for a while.
+    this.#healthyTimer = setTimeout(() => (this.#failures = 0), this.#options.restartMaxMs).unref();
+  }
+
+  #onError(error: unknown): void {
+    this.#erroredDuringStart = true;
+    clearTimeout(this.#healthyTimer);
+    if (this.#stopped) return;
+    const delayMs = Math.min(
+      this.#options.restartMaxMs,
+      this.#options.restartBaseMs * 2 ** this.#failures,
+    );
+    this.#failures++;
+    this.emit('restarting', { error, delayMs });
+    clearTimeout(this.#restartTimer);
+    this.#restartTimer = setTimeout(
+      () => {
+        if (!this.#stopped) void this.#startOnce().catch((e: unknown) => this.#onError(e));
+      },
+      delayMs * (0.8 + Math.random() * 0.4),
+    );
+  }
+}
