@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The one executable: each subcommand wires the parts it runs. The only module that does.
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from './config/index.ts';
+import { AGENT_SETTINGS, runAgent } from './agent/index.ts';
+import { ConfigError, addSettingOptions, createLogger, loadSettings } from './config/index.ts';
 
 const program = new Command('wise2c-ingress')
   .description('Pushes Wise2cIngressConfig resources to ingress agents over RabbitMQ RPC')
@@ -9,6 +10,19 @@ const program = new Command('wise2c-ingress')
   .exitOverride();
 
 // Subcommands are registered here as the parts they wire land (controller, agent, demo, local-kube).
+
+addSettingOptions(
+  program
+    .command('agent')
+    .description(
+      'Run one ingress agent: heartbeats, pulls its configs, applies Set/Del to nginx or files',
+    ),
+  AGENT_SETTINGS,
+).action(async (flags: Record<string, unknown>) => {
+  const settings = loadSettings(AGENT_SETTINGS, flags);
+  await runAgent(settings, createLogger('agent', settings.logLevel));
+  process.exit(process.exitCode ?? 0);
+});
 
 /** Runs the CLI; a bad setting or flag exits 2 with one clear line, never a stack trace. */
 async function main(argv: string[]): Promise<void> {

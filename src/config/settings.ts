@@ -132,10 +132,16 @@ export const SETTINGS = {
   nginxConfDir: def(
     'NGINX_CONF_DIR',
     z.string().min(1),
-    'folder the nginx applier writes server blocks to',
+    "prefix folder of the agent's own nginx (nginx.conf, server blocks, state)",
     '/etc/nginx/conf.d/wise2c',
   ),
   nginxBin: def('NGINX_BIN', z.string().min(1), 'nginx executable', 'nginx'),
+  nginxHttpPort: def(
+    'NGINX_HTTP_PORT',
+    z.coerce.number().int().min(1).max(65535),
+    "port the agent's nginx listens on",
+    '80',
+  ),
   statusAgentsMax: def('STATUS_AGENTS_MAX', positiveInt, 'most entries in status.agents', '100'),
 } satisfies Record<string, SettingDef>;
 

@@ -1,0 +1,106 @@
+// Reads the live set every intervalMs and reports who joined, who left and whose labels changed.
+import { EventEmitter } from 'node:events';
+import type { Agent, AgentRegistry, RawAgent } from './registry.ts';
+
+/** Events of a RosterWatcher; `error` is a failed refresh (the next tick tries again). */
+export interface RosterEvents {
+  joined: [agent: Agent];
+  left: [agent: Agent];
+  labelsChanged: [agent: Agent, previous: Record<string, string>];
+  refreshed: [stats: { agents: number; durationMs: number }];
+  error: [error: Error];
+}
+
+export interface RosterWatcherOptions {
+  /** How often the live set is read (DESIGN.md: every second). */
+  intervalMs?: number;
+  /** Also sweep stale members on each tick (the leader does; default true). */
+  sweep?: boolean;
+}
+
+/** Diffs the registry's live set on a timer and emits typed events; it never logs. */
+export class RosterWatcher extends EventEmitter<RosterEvents> {
+  readonly #registry: AgentRegistry;
+  readonly #intervalMs: number;
+  readonly #sweep: boolean;
+  #known = new Map<string, { agent: Agent; labelsJson: string }>();
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #stopped = true;
+
+  constructor(registry: AgentRegistry, options: RosterWatcherOptions = {}) {
+    super();
+    this.#registry = registry;
+    this.#intervalMs = options.intervalMs ?? 1000;
+    this.#sweep = options.sweep ?? true;
+  }
+
+  /** The agents seen live at the last refresh, by name. */
+  get agents(): ReadonlyMap<string, Agent> {
+    return new Map([...this.#known].map(([name, entry]) => [name, entry.agent]));
+  }
+
+  /** Refreshes at once, then every intervalMs until stop(). */
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    this.#tick();
+  }
+
+  /** Stops the timer and waits for a refresh in progress. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#running;
+  }
+
+  #tick(): void {
+    this.#running = this.refresh()
+      .catch((error: unknown) => {
+        if (this.listenerCount('error') > 0) this.emit('error', error as Error);
+      })
+      .finally(() => {
+        if (!this.#stopped) this.#timer = setTimeout(() => this.#tick(), this.#intervalMs);
+      });
+  }
+
+  /** Reads the live set once and emits the differences from the previous read. */
+  async refresh(): Promise<void> {
+    const started = performance.now();
+    if (this.#sweep) await this.#registry.sweep();
+    const live = await this.#registry.liveRaw();
+    const next = new Map<string, { agent: Agent; labelsJson: string }>();
+    const joined: Agent[] = [];
+    const changed: [Agent, Record<string, string>][] = [];
+    for (const raw of live) {
+      const before = this.#known.get(raw.name);
+      if (before && before.labelsJson === raw.labelsJson) {
+        before.agent.lastSeen = raw.lastSeen;
+        before.agent.version = raw.version;
+        next.set(raw.name, before);
+        continue;
+      }
+      const agent = toAgent(raw);
+      next.set(raw.name, { agent, labelsJson: raw.labelsJson });
+      if (before) changed.push([agent, before.agent.labels]);
+      else joined.push(agent);
+    }
+    const left = [...this.#known.values()]
+      .filter((e) => !next.has(e.agent.name))
+      .map((e) => e.agent);
+    this.#known = next;
+    for (const agent of left) this.emit('left', agent);
+    for (const agent of joined) this.emit('joined', agent);
+    for (const [agent, previous] of changed) this.emit('labelsChanged', agent, previous);
+    this.emit('refreshed', { agents: next.size, durationMs: performance.now() - started });
+  }
+}
+
+function toAgent(raw: RawAgent): Agent {
+  return {
+    name: raw.name,
+    labels: JSON.parse(raw.labelsJson) as Record<string, string>,
+    version: raw.version,
+    lastSeen: raw.lastSeen,
+  };
+}
