@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { AGENT_SETTINGS, runAgent } from './agent/index.ts';
 import { ConfigError, addSettingOptions, createLogger, loadSettings } from './config/index.ts';
+import { CONTROLLER_SETTINGS, runController } from './reconciler/index.ts';
 
 const program = new Command('wise2c-ingress')
   .description('Pushes Wise2cIngressConfig resources to ingress agents over RabbitMQ RPC')
@@ -22,6 +23,19 @@ addSettingOptions(
   const settings = loadSettings(AGENT_SETTINGS, flags);
   await runAgent(settings, createLogger('agent', settings.logLevel));
   process.exit(process.exitCode ?? 0);
+});
+
+addSettingOptions(
+  program
+    .command('controller')
+    .description(
+      'Run the controller: serve agent heartbeats, and reconcile resources while leader',
+    ),
+  CONTROLLER_SETTINGS,
+).action(async (flags: Record<string, unknown>) => {
+  const settings = loadSettings(CONTROLLER_SETTINGS, flags);
+  await runController(settings, createLogger('controller', settings.logLevel));
+  process.exit(0);
 });
 
 /** Runs the CLI; a bad setting or flag exits 2 with one clear line, never a stack trace. */

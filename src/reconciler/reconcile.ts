@@ -1,10 +1,23 @@
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { formatIssues, ingressSpecSchema, type IngressSpec } from '../spec/index.ts';
-import type { AgentPusher, Clock, EventRecorder, IngressCache, IngressWriter, LiveAgents } from './ports.ts';
+import type {
+  AgentPusher,
+  Clock,
+  EventRecorder,
+  IngressCache,
+  IngressWriter,
+  LiveAgents,
+} from './ports.ts';
 import { buildStatus, isSynced, type Override } from './status.ts';
 import { targetedAgents } from './targets.ts';
-import { FINALIZER, splitKey, type AgentStatus, type IngressObject, type IngressStatus } from './types.ts';
+import {
+  FINALIZER,
+  splitKey,
+  type AgentStatus,
+  type IngressObject,
+  type IngressStatus,
+} from './types.ts';
 import { statusEqual } from './equal.ts';
 
 /** What a reconcile asks of the queue: nothing, or to come back after a delay. */
@@ -83,50 +96,83 @@ export class IngressReconciler {
     log: Logger,
   ): Promise<ReconcileResult> {
     const generation = obj.metadata.generation ?? 1;
-    const targeted = targetedAgents(spec.agentSelector, this.#deps.agents.list());
+    const live = this.#deps.agents.list();
+    const targeted = targetedAgents(spec.agentSelector, live);
     const todo = targeted.filter((name) => !isSynced(known.get(name), generation));
+    // Live agents that hold it but are no longer targeted (their labels or the selector changed).
+    const targetedSet = new Set(targeted);
+    const untargeted = live
+      .filter((a) => known.has(a.name) && !targetedSet.has(a.name))
+      .map((a) => a.name);
     const { namespace, name } = splitKey(key);
     const config = { uid: obj.metadata.uid, namespace, name, generation, spec };
     const limit = pLimit(this.#deps.fanoutConcurrency);
-    const results = await Promise.all(
-      todo.map((agent) =>
-        limit(async () => {
-          const attempt = this.#deps.clock.now().toISOString();
-          try {
-            const reply = await this.#deps.pusher.set(agent, config);
-            const entry: AgentStatus = {
-              name: agent,
-              state: 'Synced',
-              generation: Math.max(reply.generation, generation),
-              lastAttemptTime: attempt,
-              lastSyncTime: this.#deps.clock.now().toISOString(),
-            };
-            known.set(agent, entry);
-            return entry;
-          } catch (error) {
-            const prev = known.get(agent);
-            const entry: AgentStatus = {
-              name: agent,
-              state: 'Failed',
-              generation,
-              message: errorMessage(error),
-              lastAttemptTime: attempt,
-              ...(prev?.lastSyncTime ? { lastSyncTime: prev.lastSyncTime } : {}),
-            };
-            known.set(agent, entry);
-            return entry;
-          }
-        }),
-      ),
+    const removals = untargeted.map((agent) =>
+      limit(async () => {
+        try {
+          await this.#deps.pusher.del(agent, { uid: obj.metadata.uid, namespace, name });
+          known.delete(agent);
+          return undefined;
+        } catch (error) {
+          return {
+            name: agent,
+            state: 'Failed',
+            message: errorMessage(error),
+          } satisfies AgentStatus;
+        }
+      }),
     );
+    const pushes = todo.map((agent) =>
+      limit(async (): Promise<AgentStatus> => {
+        const attempt = this.#deps.clock.now().toISOString();
+        try {
+          const reply = await this.#deps.pusher.set(agent, config);
+          const entry: AgentStatus = {
+            name: agent,
+            state: 'Synced',
+            generation: Math.max(reply.generation, generation),
+            lastAttemptTime: attempt,
+            lastSyncTime: this.#deps.clock.now().toISOString(),
+          };
+          known.set(agent, entry);
+          return entry;
+        } catch (error) {
+          const prev = known.get(agent);
+          const entry: AgentStatus = {
+            name: agent,
+            state: 'Failed',
+            generation,
+            message: errorMessage(error),
+            lastAttemptTime: attempt,
+            ...(prev?.lastSyncTime ? { lastSyncTime: prev.lastSyncTime } : {}),
+          };
+          known.set(agent, entry);
+          return entry;
+        }
+      }),
+    );
+    const results = [
+      ...(await Promise.all(pushes)),
+      ...(await Promise.all(removals)).filter((r) => r !== undefined),
+    ];
     const status = await this.#writeStatus(obj, targeted, known);
     const failed = results.filter((r) => r.state === 'Failed');
     if (failed.length > 0) {
       for (const f of failed.slice(0, 5)) {
-        this.#deps.events.record(obj, 'Warning', 'SyncFailed', `Agent ${f.name}: ${f.message ?? 'failed'}`);
+        this.#deps.events.record(
+          obj,
+          'Warning',
+          'SyncFailed',
+          `Agent ${f.name}: ${f.message ?? 'failed'}`,
+        );
       }
-      log.info({ failed: failed.length, pushed: todo.length, synced: status.syncedAgents }, 'push failed on some agents');
-      throw new AgentsFailedError(`${failed.length} of ${todo.length} pushes failed`);
+      log.info(
+        { failed: failed.length, pushed: todo.length, synced: status.syncedAgents },
+        'push failed on some agents',
+      );
+      throw new AgentsFailedError(
+        `${failed.length} of ${todo.length + untargeted.length} calls failed`,
+      );
     }
     if (todo.length > 0) {
       const message = `Pushed generation ${generation} to ${status.syncedAgents} agents`;
@@ -143,7 +189,9 @@ export class IngressReconciler {
     const live = this.#deps.agents.list();
     const known = this.#knownFor(key, obj);
     // Everyone the selector targets, plus anyone who acknowledged an earlier generation.
-    const holders = new Set(targetedAgents(parsed.success ? parsed.data.agentSelector : undefined, live));
+    const holders = new Set(
+      targetedAgents(parsed.success ? parsed.data.agentSelector : undefined, live),
+    );
     for (const agent of live) if (known.has(agent.name)) holders.add(agent.name);
     const { namespace, name } = splitKey(key);
     const ref = { uid: obj.metadata.uid, namespace, name };

@@ -193,6 +193,16 @@ describe('IngressReconciler', () => {
     assert.equal(status()?.syncedAgents, '1/1');
   });
 
+  test('an agent whose labels stop matching loses the config', async () => {
+    kube.put(resource({}, { ...spec, agentSelector: { matchLabels: { zone: 'edge' } } }));
+    await reconciler.reconcile('default/web', log);
+    assert.equal(agents.applied.get('a')?.get('uid-1'), 1);
+    agents.live = agents.live.map((a) => (a.name === 'a' ? { name: 'a', labels: { zone: 'core' } } : a));
+    await reconciler.reconcile('default/web', log);
+    assert.equal(agents.applied.get('a')?.has('uid-1'), false);
+    assert.equal(status()?.syncedAgents, '1/1');
+  });
+
   test('a vanished object is a no-op', async () => {
     assert.deepEqual(await reconciler.reconcile('default/missing', log), {});
   });
