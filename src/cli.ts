@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { AGENT_SETTINGS, runAgent } from './agent/index.ts';
 import { ConfigError, addSettingOptions, createLogger, loadSettings } from './config/index.ts';
+import { startLocalKube } from './local-kube/index.ts';
 import { CONTROLLER_SETTINGS, runController } from './reconciler/index.ts';
 
 const program = new Command('wise2c-ingress')
@@ -35,6 +36,36 @@ addSettingOptions(
 ).action(async (flags: Record<string, unknown>) => {
   const settings = loadSettings(CONTROLLER_SETTINGS, flags);
   await runController(settings, createLogger('controller', settings.logLevel));
+  process.exit(0);
+});
+
+addSettingOptions(
+  program
+    .command('local-kube')
+    .description('Run a local Kubernetes API server (in memory, HTTPS) for tests and the demo')
+    .option('--port <port>', 'TCP port on 127.0.0.1 (default: a free one)')
+    .option('--kubeconfig <path>', 'where to write its kubeconfig (default: a temporary file)'),
+  ['logLevel'],
+).action(async (flags: Record<string, unknown>) => {
+  const { logLevel } = loadSettings(['logLevel'], flags);
+  const port = flags.port === undefined ? 0 : Number(flags.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`--port = ${JSON.stringify(flags.port)}: must be an integer 0..65535`);
+  }
+  const log = createLogger('local-kube', logLevel);
+  const kube = await startLocalKube({
+    port,
+    kubeconfigPath: typeof flags.kubeconfig === 'string' ? flags.kubeconfig : undefined,
+    onRequest: (info) => log.debug(info, 'request'),
+  });
+  process.stdout.write(`local-kube listening on ${kube.url}\nkubeconfig: ${kube.kubeconfigPath}\n`);
+  log.info({ url: kube.url, kubeconfig: kube.kubeconfigPath }, 'local-kube started');
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  log.info({ signal }, 'local-kube stopping');
+  await kube.close();
   process.exit(0);
 });
 
