@@ -118,7 +118,7 @@ export class Agent {
           controllerQueue(this.#o.rpcPrefix),
           controllerContract,
           'GetIngressConfigs',
-          { name: this.#o.name },
+          { name: this.#o.name, labels: this.#o.labels },
         );
         const result = await this.#o.applier.reconcile(configs);
         for (const f of result.failed)

@@ -143,6 +143,31 @@ export const SETTINGS = {
     '80',
   ),
   statusAgentsMax: def('STATUS_AGENTS_MAX', positiveInt, 'most entries in status.agents', '100'),
+  leaseDurationMs: def('LEASE_DURATION_MS', positiveInt, 'leader Lease duration, ms', '15000'),
+  leaseRenewDeadlineMs: def(
+    'LEASE_RENEW_DEADLINE_MS',
+    positiveInt,
+    'a leader that cannot renew within this steps down, ms',
+    '10000',
+  ),
+  leaseRetryPeriodMs: def(
+    'LEASE_RETRY_PERIOD_MS',
+    positiveInt,
+    'leader election retry period, ms',
+    '2000',
+  ),
+  resyncPeriodMs: def(
+    'RESYNC_PERIOD_MS',
+    positiveInt,
+    'every resource is reconciled again this often, ms',
+    '600000',
+  ),
+  retryMaxDelayMs: def(
+    'RETRY_MAX_DELAY_MS',
+    positiveInt,
+    'cap of the per-resource retry back-off, ms',
+    '300000',
+  ),
 } satisfies Record<string, SettingDef>;
 
 export type SettingKey = keyof typeof SETTINGS;

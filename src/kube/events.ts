@@ -82,6 +82,8 @@ export class KubeEventRecorder extends EventEmitter<{ error: [unknown]; dropped:
     }
     const name = `${obj.metadata.name}.${now.getTime().toString(16)}${Math.floor(Math.random() * 0xfff).toString(16)}`;
     const event: CoreV1Event = {
+      apiVersion: 'v1',
+      kind: 'Event',
       metadata: { name, namespace },
       involvedObject: {
         apiVersion: obj.apiVersion,

@@ -35,8 +35,10 @@ export interface ResilientInformerOptions {
  * and offering every object again each resync period. A silent watch is reopened by client-node's
  * 30 s inactivity timeout.
  */
-export class ResilientInformer<T extends KubernetesObject> extends EventEmitter<InformerEvents<T>> {
-  readonly #informer: Informer<T> & ObjectCache<T>;
+export class ResilientInformer<T extends object = KubernetesObject> extends EventEmitter<
+  InformerEvents<T>
+> {
+  readonly #informer: Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
   readonly #options: Required<Omit<ResilientInformerOptions, 'path' | 'list'>>;
   #failures = 0;
   #synced = false;
@@ -53,14 +55,11 @@ export class ResilientInformer<T extends KubernetesObject> extends EventEmitter<
       restartMaxMs: options.restartMaxMs ?? 30_000,
       resyncMs: options.resyncMs ?? 600_000,
     };
-    this.#informer = makeInformer<T>(
-      kc,
-      options.path,
-      options.list as () => Promise<KubernetesListObject<T>>,
-    );
-    this.#informer.on('add', (obj) => this.emit('add', obj));
-    this.#informer.on('update', (obj) => this.emit('update', obj));
-    this.#informer.on('delete', (obj) => this.emit('delete', obj));
+    // Custom objects arrive as plain JSON (timestamps stay strings), whatever client-node's types say.
+    this.#informer = makeInformer(kc, options.path, options.list);
+    this.#informer.on('add', (obj) => this.emit('add', obj as T));
+    this.#informer.on('update', (obj) => this.emit('update', obj as T));
+    this.#informer.on('delete', (obj) => this.emit('delete', obj as T));
     this.#informer.on('error', (error: unknown) => this.#onError(error));
   }
 
@@ -71,12 +70,12 @@ export class ResilientInformer<T extends KubernetesObject> extends EventEmitter<
 
   /** The cached object `namespace/name`; read-only. */
   get(namespace: string, name: string): T | undefined {
-    return this.#informer.get(name, namespace);
+    return this.#informer.get(name, namespace) as T | undefined;
   }
 
   /** Every cached object; read-only. */
   list(): readonly T[] {
-    return this.#informer.list();
+    return this.#informer.list() as readonly T[];
   }
 
   /** Lists and starts watching; resolves once the first attempt is over (see `synced`). */

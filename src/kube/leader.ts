@@ -129,7 +129,12 @@ export class LeaderElector extends EventEmitter<{ started: []; stopped: []; erro
       const times = { acquireTime: new V1MicroTime(now), renewTime: new V1MicroTime(now) };
       await this.#api.createNamespacedLease({
         namespace,
-        body: { metadata: { name, namespace }, spec: { ...spec, ...times } },
+        body: {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name, namespace },
+          spec: { ...spec, ...times },
+        },
       });
       return true;
     }

@@ -114,7 +114,9 @@ export class Controller {
       namespace: s.podNamespace,
       name: 'wise2c-ingress-controller',
       identity: this.#identity,
-      ...options.lease,
+      ...(options.lease?.durationMs ? { leaseDurationMs: options.lease.durationMs } : {}),
+      ...(options.lease?.renewDeadlineMs ? { renewDeadlineMs: options.lease.renewDeadlineMs } : {}),
+      ...(options.lease?.retryPeriodMs ? { retryPeriodMs: options.lease.retryPeriodMs } : {}),
     });
     this.#server = new RpcServer(this.#conn, {
       queue: controllerQueue(s.rpcPrefix),
@@ -122,7 +124,9 @@ export class Controller {
       contract: controllerContract,
       handlers: {
         ...registryHandlers(this.#registry),
-        GetIngressConfigs: async ({ name }) => ({ configs: await this.#configsFor(name) }),
+        GetIngressConfigs: async ({ name, labels }) => ({
+          configs: await this.#configsFor(name, labels),
+        }),
       },
     });
     this.#reconciler = new IngressReconciler({
@@ -292,13 +296,18 @@ export class Controller {
     return this.#informer.get(key.slice(0, slash), key.slice(slash + 1));
   }
 
-  async #configsFor(name: string) {
-    if (!this.#informer.synced)
+  /** GetIngressConfigs: from the cache, for the labels the agent sent (else those in the registry). */
+  async #configsFor(name: string, labels: Record<string, string> | undefined) {
+    if (!this.#informer.synced) {
       throw new RpcError('UNAVAILABLE', 'the controller cache has not synced yet');
-    let agent: Agent | undefined = this.#roster.agents.get(name);
-    agent ??= (await this.#registry.liveAgents()).find((a) => a.name === name);
-    if (!agent) throw new Error(`agent ${name} is not online: send OnlineAgent first`);
-    return configsForAgent(this.#informer.list(), agent.labels);
+    }
+    if (!labels) {
+      let agent: Agent | undefined = this.#roster.agents.get(name);
+      agent ??= (await this.#registry.liveAgents()).find((a) => a.name === name);
+      if (!agent) throw new Error(`agent ${name} is not online and sent no labels`);
+      labels = agent.labels;
+    }
+    return configsForAgent(this.#informer.list(), labels);
   }
 
   /** Writes only while this replica leads: a deposed leader stops writing at once. */

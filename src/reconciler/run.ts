@@ -19,6 +19,11 @@ export const CONTROLLER_SETTINGS = [
   'rpcPrefix',
   'redisPrefix',
   'statusAgentsMax',
+  'leaseDurationMs',
+  'leaseRenewDeadlineMs',
+  'leaseRetryPeriodMs',
+  'resyncPeriodMs',
+  'retryMaxDelayMs',
 ] as const satisfies readonly (keyof Settings)[];
 
 export type ControllerProcessSettings = Pick<Settings, (typeof CONTROLLER_SETTINGS)[number]>;
@@ -32,6 +37,13 @@ export async function runController(
     settings,
     kubeConfig: loadKubeConfig(settings.kubeconfig),
     logger,
+    lease: {
+      durationMs: settings.leaseDurationMs,
+      renewDeadlineMs: settings.leaseRenewDeadlineMs,
+      retryPeriodMs: settings.leaseRetryPeriodMs,
+    },
+    backoff: { maxDelayMs: settings.retryMaxDelayMs },
+    resyncMs: settings.resyncPeriodMs,
   });
   const stopping = new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));

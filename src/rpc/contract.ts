@@ -37,7 +37,9 @@ export const controllerContract = {
   },
   OfflineAgent: { request: z.strictObject({ name: agentNameSchema }), result: empty },
   GetIngressConfigs: {
-    request: z.strictObject({ name: agentNameSchema }),
+    // `labels` (an addition to DESIGN.md) lets an agent pull before its first heartbeat has
+    // registered it; without them the controller uses the labels in the registry.
+    request: z.strictObject({ name: agentNameSchema, labels: labels.optional() }),
     result: z.strictObject({ configs: z.array(ingressConfigSchema) }),
   },
 } satisfies Contract;
