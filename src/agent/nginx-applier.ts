@@ -72,7 +72,7 @@ export class NginxSink implements Sink {
       throw new ApplyError('REJECTED', `nginx -t failed: ${check.output}`);
     }
     this.#files = next;
-    this.nginx.reload();
+    await this.nginx.reload();
   }
 
   async #write(files: string[], contents: Map<string, string>): Promise<void> {

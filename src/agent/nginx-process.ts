@@ -1,7 +1,7 @@
 // The agent's own nginx master as a child process: test, start, reload, graceful stop.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -72,10 +72,21 @@ export class NginxProcess extends EventEmitter<NginxEvents> {
     }
   }
 
-  /** Asks the master to reload its configuration (SIGHUP, as `nginx -s reload` does). */
-  reload(): void {
-    if (!this.#child?.pid) throw new Error('nginx is not running');
-    process.kill(this.#child.pid, 'SIGHUP');
+  /**
+   * Reloads the configuration (SIGHUP, as `nginx -s reload` does) and resolves once every old
+   * worker is shutting down, so requests after it see the new configuration (or after timeoutMs).
+   */
+  async reload(timeoutMs = 5_000): Promise<void> {
+    const pid = this.#child?.pid;
+    if (!pid) throw new Error('nginx is not running');
+    const old = await workersOf(pid);
+    process.kill(pid, 'SIGHUP');
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const titles = await Promise.all(old.map((w) => titleOf(w)));
+      if (titles.every((t) => t === undefined || t.includes('shutting down'))) return;
+      await new Promise((r) => setTimeout(r, 5));
+    }
   }
 
   /** Graceful stop (SIGQUIT: workers finish their requests), SIGKILL after `graceMs`. */
@@ -115,5 +126,28 @@ function alive(pid: number): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** The pids whose parent is `pid` (Linux /proc). */
+async function workersOf(pid: number): Promise<number[]> {
+  const out: number[] = [];
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // pid (comm) state ppid ...: comm may hold spaces, so split after the last ')'.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid === pid) out.push(Number(entry));
+  }
+  return out;
+}
+
+/** A process's title (nginx rewrites it, e.g. "worker process is shutting down"); undefined once gone. */
+async function titleOf(pid: number): Promise<string | undefined> {
+  try {
+    const text = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+    return text.length > 0 ? text : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -59,6 +59,7 @@ export function hostFileBase(host: string): string {
 interface Location {
   owner: string;
   text: string;
+  catchAll: boolean;
 }
 
 /** One server block per host, holding the locations of every config that routes that host. */
@@ -77,15 +78,23 @@ export function renderServers(
         const match = path.pathType === 'Exact' ? `= ${value}` : value;
         const text = `    location ${match} {\n        proxy_pass http://${upstreamName(config, r, p)};\n    }`;
         const list = byHost.get(host) ?? [];
-        list.push({ owner: `${configKey(config)} generation ${config.generation}`, text });
+        const catchAll = path.pathType === 'Prefix' && value === '/';
+        list.push({
+          owner: `${configKey(config)} generation ${config.generation}`,
+          text,
+          catchAll,
+        });
         byHost.set(host, list);
       });
     });
   }
   const files = new Map<string, string>();
   for (const [host, locations] of byHost) {
-    const body = locations.map((l) => `    # ${l.owner}\n${l.text}`).join('\n');
-    const text = `${HEADER}server {\n    listen ${listenPort(port)};\n    server_name ${host};\n${body}\n}\n`;
+    const body = locations.map((l) => `    # ${l.owner}\n${l.text}`);
+    // A path no config claims is a 404, never a static file from nginx's own root.
+    if (!locations.some((l) => l.catchAll))
+      body.push('    location / {\n        return 404;\n    }');
+    const text = `${HEADER}server {\n    listen ${listenPort(port)};\n    server_name ${host};\n${body.join('\n')}\n}\n`;
     files.set(`servers/${hostFileBase(host)}.conf`, text);
   }
   return files;
