@@ -7,7 +7,6 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { BUILTINS } from './builtins.ts';
 import {
   aggregated,
   apiGroupDoc,
@@ -17,16 +16,13 @@ import {
   VERSION,
   wantsAggregated,
 } from './discovery.ts';
+import { createEngine } from './engine.ts';
 import { ApiError } from './errors.ts';
 import { Faults, type FaultSpec } from './faults.ts';
 import { handleResource, type ApiContext } from './handlers.ts';
 import { sendError, sendObject } from './http.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
-import { Lifecycle } from './lifecycle.ts';
-import { Objects } from './objects.ts';
 import { openApiDocuments, openApiRoot } from './openapi.ts';
-import { Registry } from './resources.ts';
-import { Store } from './store.ts';
 import { generateServerTls } from './tls.ts';
 import type { OpenWatch } from './watch.ts';
 
@@ -79,16 +75,7 @@ const UNAUTHENTICATED = new Set(['/version', '/healthz', '/livez', '/readyz']);
 /** Starts a local Kubernetes API server on 127.0.0.1 over HTTPS and writes its kubeconfig. */
 export async function startLocalKube(options: LocalKubeOptions = {}): Promise<LocalKube> {
   const token = options.token ?? randomBytes(24).toString('base64url');
-  const store = new Store(options.watchWindow ?? 1000);
-  const registry = new Registry();
-  for (const t of BUILTINS) registry.add(t);
-  const objects = new Objects(store, registry);
-  objects.hooks = new Lifecycle(objects, registry);
-  const nsType = registry.get('', 'v1', 'namespaces');
-  for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
-    if (nsType)
-      objects.create(nsType, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  }
+  const { store, registry, objects } = createEngine(options.watchWindow ?? 1000);
   const watches = new Set<OpenWatch>();
   const faults = new Faults();
   const ctx: ApiContext = {
