@@ -260,7 +260,8 @@ export class Objects {
         `the API version in the data (${text(body.apiVersion)}) does not match the expected API version (${groupVersion(t)})`,
       );
     }
-    if (body.kind === undefined && !opts.fromPatch)
+    // Built-in types decode with the endpoint's kind as the default; custom resources (unstructured) need it.
+    if (body.kind === undefined && t.custom && !opts.fromPatch)
       throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(body).slice(0, 200)}'`);
     let obj = clone(body);
     if (obj.metadata !== undefined && !isObj(obj.metadata))

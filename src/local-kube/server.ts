@@ -146,8 +146,8 @@ export async function startLocalKube(options: LocalKubeOptions = {}): Promise<Lo
     let body: unknown;
     if (segments.length === 1 && agg) {
       const contentType = `application/json;g=apidiscovery.k8s.io;v=${agg};as=APIGroupDiscoveryList`;
+      res.setHeader('Vary', 'Accept');
       sendObject(res, 200, aggregated(registry, legacy, agg), contentType);
-      res.setHeader?.('Vary', 'Accept');
       return true;
     }
     if (segments.length === 1) body = legacy ? apiVersions(address) : apiGroupList(registry);
