@@ -5,6 +5,7 @@ import { AGENT_SETTINGS, runAgent } from './agent/index.ts';
 import { ConfigError, addSettingOptions, createLogger, loadSettings } from './config/index.ts';
 import { startLocalKube } from './local-kube/index.ts';
 import { CONTROLLER_SETTINGS, runController } from './reconciler/index.ts';
+import { runDemo } from './demo/demo.ts';
 
 const program = new Command('wise2c-ingress')
   .description('Pushes Wise2cIngressConfig resources to ingress agents over RabbitMQ RPC')
@@ -68,6 +69,18 @@ addSettingOptions(
   await kube.close();
   process.exit(0);
 });
+
+program
+  .command('demo')
+  .description(
+    'Run the whole system on this machine: local-kube, Redis, RabbitMQ, a controller, three agents',
+  )
+  .option('--once', 'exit 0 once every example is Ready and a request was routed')
+  .option('--keep', 'keep the working folder (logs, kubeconfig) after exit')
+  .action(async (flags: { once?: boolean; keep?: boolean }) => {
+    await runDemo({ once: flags.once ?? false, keep: flags.keep ?? false });
+    process.exit(0);
+  });
 
 /** Runs the CLI; a bad setting or flag exits 2 with one clear line, never a stack trace. */
 async function main(argv: string[]): Promise<void> {

@@ -132,12 +132,17 @@ export class LocalSystem {
     return handle;
   }
 
-  /** Stops every process, then the servers this system started. */
-  async stop(): Promise<void> {
+  /** Stops every controller and agent process (SIGTERM, then SIGKILL after a grace period). */
+  async stopProcesses(): Promise<void> {
     await Promise.allSettled([
       ...[...this.agents.values()].map((a) => a.proc.stop()),
       ...this.controllers.map((c) => c.stop()),
     ]);
+  }
+
+  /** Stops every process, then the servers this system started. */
+  async stop(): Promise<void> {
+    await this.stopProcesses();
     await Promise.allSettled([this.redis?.stop(), this.rabbit?.close()]);
   }
 }
