@@ -38,29 +38,23 @@ test('kind-config.yaml: one control plane and two workers labelled as ingress no
   assert.equal(kindConfig.nodes?.[0]?.labels?.[EDGE_LABEL], undefined);
 });
 
-test(
-  "kind-config.yaml maps a distinct local port to each worker's agent hostPort",
-  { skip: !(await hasTool('kubectl')) && 'kubectl is not on PATH' },
-  async () => {
-    const agent = workloadRunning(await render(path.join(ROOT, 'deploy/overlays/kind')), 'agent');
-    const hostPort = podSpec(agent).containers?.[0]?.ports?.find(
-      (p) => p.name === 'http',
-    )?.hostPort;
-    assert.ok(hostPort, 'the agent has a hostPort');
-    for (const [key, value] of Object.entries(podSpec(agent).nodeSelector ?? {}))
-      for (const w of workers)
-        assert.equal(w.labels?.[key], value, 'the agent lands on every worker');
-    const mapped = workers.map((w) => w.extraPortMappings?.[0]);
-    for (const m of mapped) {
-      assert.equal(m?.containerPort, hostPort);
-      assert.equal(m?.listenAddress, '127.0.0.1');
-    }
-    const local = mapped.map((m) => m?.hostPort);
-    assert.equal(new Set(local).size, 2);
-    // The script curls exactly these ports.
-    assert.match(script, new RegExp(`AGENT_PORTS=\\(${local.join(' ')}\\)`));
-  },
-);
+test("kind-config.yaml maps a distinct local port to each worker's agent hostPort", async () => {
+  const agent = workloadRunning(await render(path.join(ROOT, 'deploy/overlays/kind')), 'agent');
+  const hostPort = podSpec(agent).containers?.[0]?.ports?.find((p) => p.name === 'http')?.hostPort;
+  assert.ok(hostPort, 'the agent has a hostPort');
+  for (const [key, value] of Object.entries(podSpec(agent).nodeSelector ?? {}))
+    for (const w of workers)
+      assert.equal(w.labels?.[key], value, 'the agent lands on every worker');
+  const mapped = workers.map((w) => w.extraPortMappings?.[0]);
+  for (const m of mapped) {
+    assert.equal(m?.containerPort, hostPort);
+    assert.equal(m?.listenAddress, '127.0.0.1');
+  }
+  const local = mapped.map((m) => m?.hostPort);
+  assert.equal(new Set(local).size, 2);
+  // The script curls exactly these ports.
+  assert.match(script, new RegExp(`AGENT_PORTS=\\(${local.join(' ')}\\)`));
+});
 
 test('scripts/kind-e2e.sh passes bash -n and shellcheck', async () => {
   await run('bash', ['-n', SCRIPT]);
