@@ -43,7 +43,9 @@ export class FakeKube implements IngressCache, IngressWriter {
     this.finalizerWrites++;
     const current = this.#current(obj);
     if (current.metadata.resourceVersion !== obj.metadata.resourceVersion) {
-      return Promise.reject(Object.assign(new Error('the object has been modified'), { code: 409 }));
+      return Promise.reject(
+        Object.assign(new Error('the object has been modified'), { code: 409 }),
+      );
     }
     if (current.metadata.deletionTimestamp && finalizers.length === 0) {
       this.objects.delete(keyOf(obj));

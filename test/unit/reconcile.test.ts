@@ -197,7 +197,9 @@ describe('IngressReconciler', () => {
     kube.put(resource({}, { ...spec, agentSelector: { matchLabels: { zone: 'edge' } } }));
     await reconciler.reconcile('default/web', log);
     assert.equal(agents.applied.get('a')?.get('uid-1'), 1);
-    agents.live = agents.live.map((a) => (a.name === 'a' ? { name: 'a', labels: { zone: 'core' } } : a));
+    agents.live = agents.live.map((a) =>
+      a.name === 'a' ? { name: 'a', labels: { zone: 'core' } } : a,
+    );
     await reconciler.reconcile('default/web', log);
     assert.equal(agents.applied.get('a')?.has('uid-1'), false);
     assert.equal(status()?.syncedAgents, '1/1');
