@@ -42,6 +42,7 @@ export class RpcConnection extends EventEmitter<RpcConnectionEvents> {
 
   constructor(options: RpcConnectionOptions) {
     super();
+    this.setMaxListeners(0); // every client and server of the process follows this connection
     if (options.urls.length === 0) throw new TypeError('RpcConnection needs at least one URL');
     this.#urls = [...options.urls];
     this.#heartbeatSeconds = options.heartbeatSeconds ?? 5;

@@ -29,20 +29,21 @@ export class Keeper {
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
   #first: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  #started: Promise<void> | undefined;
 
   constructor(connection: RpcConnection, hooks: KeeperHooks) {
     this.#connection = connection;
     this.#hooks = hooks;
   }
 
-  /** Starts following the connection; resolves once the state is built. */
+  /** Starts following the connection; resolves once the state is built. Idempotent. */
   start(): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+    return (this.#started ??= new Promise<void>((resolve, reject) => {
       this.#first = { resolve, reject };
       this.#connection.on('connected', this.#onConnected);
       this.#connection.on('disconnected', this.#onDisconnected);
       if (this.#connection.connected) void this.#build();
-    });
+    }));
   }
 
   /** The owner saw its state die (a channel closed, a consumer cancelled): rebuild it. */

@@ -180,3 +180,18 @@ test('calls fail fast with UNAVAILABLE when the client has no broker connection'
   assert.deepEqual(outcomes, ['UNAVAILABLE']);
   await Promise.all([offline.close(), nowhere.close()]);
 });
+
+test('start() rejects when the broker refuses the queue, and the connection stays usable', async () => {
+  const queue = uniqueQueue('clash');
+  await serve(queue, 'lb-owner', 'lb');
+  const handlers = testHandlers('single');
+  const clash = new RpcServer(serverConn, {
+    queue,
+    mode: 'single',
+    contract: testContract,
+    handlers,
+  });
+  await assert.rejects(clash.start(), /PRECONDITION_FAILED/);
+  assert.equal(serverConn.connected, true);
+  assert.equal((await client.call(queue, testContract, 'Echo', { n: 3 })).by, 'lb-owner');
+});
