@@ -3,7 +3,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,8 @@ export interface DemoOptions {
 export async function runDemo(options: DemoOptions): Promise<void> {
   const say = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const dir = await mkdtemp(path.join(os.tmpdir(), 'wise2c-demo-'));
+  // nginx workers run as an unprivileged user and keep temp files under the agents' folders.
+  await chmod(dir, 0o755);
   const kubeconfigPath = path.join(dir, 'kubeconfig');
   const cleanups: (() => Promise<unknown>)[] = [];
   const interrupted = new Promise<void>((resolve) => {
