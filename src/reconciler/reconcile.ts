@@ -19,6 +19,7 @@ import {
   type IngressStatus,
 } from './types.ts';
 import { statusEqual } from './equal.ts';
+import { pushConfig, removeConfig } from './fanout.ts';
 
 /** What a reconcile asks of the queue: nothing, or to come back after a delay. */
 export interface ReconcileResult {
@@ -106,57 +107,13 @@ export class IngressReconciler {
       .map((a) => a.name);
     const { namespace, name } = splitKey(key);
     const config = { uid: obj.metadata.uid, namespace, name, generation, spec };
-    const limit = pLimit(this.#deps.fanoutConcurrency);
-    const removals = untargeted.map((agent) =>
-      limit(async () => {
-        try {
-          await this.#deps.pusher.del(agent, { uid: obj.metadata.uid, namespace, name });
-          known.delete(agent);
-          return undefined;
-        } catch (error) {
-          return {
-            name: agent,
-            state: 'Failed',
-            message: errorMessage(error),
-          } satisfies AgentStatus;
-        }
-      }),
-    );
-    const pushes = todo.map((agent) =>
-      limit(async (): Promise<AgentStatus> => {
-        const attempt = this.#deps.clock.now().toISOString();
-        try {
-          const reply = await this.#deps.pusher.set(agent, config);
-          const entry: AgentStatus = {
-            name: agent,
-            state: 'Synced',
-            generation: Math.max(reply.generation, generation),
-            lastAttemptTime: attempt,
-            lastSyncTime: this.#deps.clock.now().toISOString(),
-          };
-          known.set(agent, entry);
-          return entry;
-        } catch (error) {
-          const prev = known.get(agent);
-          const entry: AgentStatus = {
-            name: agent,
-            state: 'Failed',
-            generation,
-            message: errorMessage(error),
-            lastAttemptTime: attempt,
-            ...(prev?.lastSyncTime ? { lastSyncTime: prev.lastSyncTime } : {}),
-          };
-          known.set(agent, entry);
-          return entry;
-        }
-      }),
-    );
-    const results = [
-      ...(await Promise.all(pushes)),
-      ...(await Promise.all(removals)).filter((r) => r !== undefined),
-    ];
+    const ctx = { ...this.#deps, limit: pLimit(this.#deps.fanoutConcurrency), known };
+    const [pushed, unremoved] = await Promise.all([
+      pushConfig(todo, config, ctx),
+      removeConfig(untargeted, { uid: obj.metadata.uid, namespace, name }, ctx),
+    ]);
+    const failed = [...pushed.filter((r) => r.state === 'Failed'), ...unremoved];
     const status = await this.#writeStatus(obj, targeted, known);
-    const failed = results.filter((r) => r.state === 'Failed');
     if (failed.length > 0) {
       for (const f of failed.slice(0, 5)) {
         this.#deps.events.record(
@@ -196,21 +153,9 @@ export class IngressReconciler {
     const { namespace, name } = splitKey(key);
     const ref = { uid: obj.metadata.uid, namespace, name };
     const limit = pLimit(this.#deps.fanoutConcurrency);
-    const failures = (
-      await Promise.all(
-        [...holders].map((agent) =>
-          limit(async () => {
-            try {
-              await this.#deps.pusher.del(agent, ref);
-              known.delete(agent);
-              return undefined;
-            } catch (error) {
-              return `${agent}: ${errorMessage(error)}`;
-            }
-          }),
-        ),
-      )
-    ).filter((f): f is string => f !== undefined);
+    const failures = (await removeConfig([...holders], ref, { ...this.#deps, limit, known })).map(
+      (f) => `${f.name}: ${f.message}`,
+    );
     if (failures.length > 0) {
       const message = `Waiting for ${failures.length} agents to remove it: ${failures.slice(0, 3).join('; ')}.`;
       await this.#writeStatus(obj, [...holders].sort(), known, { reason: 'Deleting', message });
@@ -251,12 +196,4 @@ export class IngressReconciler {
     if (!statusEqual(obj.status, status)) await this.#deps.writer.patchStatus(obj, status);
     return status;
   }
-}
-
-function errorMessage(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' ? `${code}: ${error.message}` : error.message;
-  }
-  return String(error);
 }
