@@ -2,7 +2,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+import { CoordinationV1Api } from '@kubernetes/client-node';
 import { waitFor } from '../../src/devservices/index.ts';
 import { agentState, metricSum, startE2E, type E2E } from '../support/system.ts';
 import { simpleSpec } from '../support/kube.ts';
@@ -169,5 +171,39 @@ describe('controller end to end', () => {
     await e2e.wic.waitForStatus('after-failover', '4/4', 'AllAgentsSynced');
     const standby = ports[1 - leaderIndex] as number;
     assert.equal(await metricSum(standby, 'wise2c_leader'), 1);
+  });
+
+  test('SIGTERM: the leader exits 0 and releases its Lease at once', async () => {
+    const third = await e2e.system.startController();
+    ports.push(third.httpPort);
+    await waitFor(async () => (await metricSum(third.httpPort, 'wise2c_live_agents')) >= 4, {
+      timeoutMs: 20_000,
+      what: 'the new replica to see the agents',
+    });
+    const leaderIndex = (
+      await Promise.all(
+        ports.map((p, i) =>
+          e2e.system.controllers[i]?.running ? metricSum(p, 'wise2c_leader') : 0,
+        ),
+      )
+    ).findIndex((v) => v === 1);
+    const leader = e2e.system.controllers[leaderIndex];
+    assert.ok(leader?.child.pid);
+    const identity = `${os.hostname()}-${leader.child.pid}`;
+    const leases = e2e.kc.makeApiClient(CoordinationV1Api);
+    const lease = async () =>
+      (
+        await leases.readNamespacedLease({
+          name: 'wise2c-ingress-controller',
+          namespace: 'default',
+        })
+      ).spec;
+    assert.equal((await lease())?.holderIdentity, identity);
+    leader.signal('SIGTERM');
+    assert.equal(await leader.exited, 0);
+    // Without the release the dead leader would hold the Lease for LEASE_DURATION_MS more.
+    assert.notEqual((await lease())?.holderIdentity, identity);
+    await e2e.wic.create('after-sigterm', simpleSpec('sigterm.example.com'));
+    await e2e.wic.waitForStatus('after-sigterm', '4/4', 'AllAgentsSynced');
   });
 });
