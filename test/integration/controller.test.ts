@@ -183,7 +183,7 @@ describe('controller end to end', () => {
     const leaderIndex = (
       await Promise.all(
         ports.map((p, i) =>
-          e2e.system.controllers[i]?.running ? metricSum(p, 'wise2c_leader') : 0,
+          e2e.system.controllers[i]?.running ? metricSum(p, 'wise2c_leader') : Promise.resolve(0),
         ),
       )
     ).findIndex((v) => v === 1);
