@@ -59,6 +59,11 @@ export async function waitFor<T>(
   }
 }
 
+// Runs the command as the leader of its own process group, with a watchdog in that group which
+// kills the whole group once our end of its stdin pipe closes: when this process exits, however
+// it exits (a crash, SIGKILL, a test runner's timeout), nothing it started outlives it.
+const DIE_WITH_PARENT = 'exec 3<&0; (cat <&3 >/dev/null; kill -KILL 0) & exec "$@"';
+
 /** A child process in its own process group, so stopping it stops everything it started. */
 export class ManagedProcess {
   readonly child: ChildProcess;
@@ -71,17 +76,19 @@ export class ManagedProcess {
     options: { env?: NodeJS.ProcessEnv; cwd?: string; logFile: string },
   ) {
     const log = createWriteStream(options.logFile, { flags: 'a' });
-    this.child = spawn(command, args, {
+    this.child = spawn('/bin/sh', ['-c', DIE_WITH_PARENT, command, command, ...args], {
       env: options.env ?? process.env,
       cwd: options.cwd,
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
+    this.child.stdin?.on('error', () => undefined);
     this.child.stdout?.pipe(log);
     this.child.stderr?.pipe(log);
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         this.#exitCode = code ?? (signal ? -1 : null);
+        this.child.stdin?.destroy(); // lets the watchdog reap whatever the command left behind
         resolve(this.#exitCode);
       });
       this.child.once('error', () => {

@@ -20,8 +20,6 @@ import {
   RpcConnection,
   RpcError,
   RpcServer,
-  agentContract,
-  agentQueue,
   controllerContract,
   controllerQueue,
 } from '../rpc/index.ts';
@@ -29,7 +27,7 @@ import { ingressSpecSchema } from '../spec/index.ts';
 import { configsForAgent, reconcileSignature } from './configs.ts';
 import { startHealthServer } from './http.ts';
 import { ControllerMetrics } from './metrics.ts';
-import type { AgentPusher, IngressWriter } from './ports.ts';
+import { kubeWriter, leaderGuard, rpcPusher } from './adapters.ts';
 import { WorkQueue } from './queue.ts';
 import { IngressReconciler } from './reconcile.ts';
 import { selectorMatches } from './targets.ts';
@@ -129,13 +127,14 @@ export class Controller {
         }),
       },
     });
+    const guard = leaderGuard(() => this.#elector.leading);
     this.#reconciler = new IngressReconciler({
       cache: { get: (key) => this.#get(key), list: () => this.#informer.list() },
-      writer: this.#leaderOnlyWriter(),
+      writer: kubeWriter(this.#kube, guard),
       events: {
         record: (obj, type, reason, message) => this.#events.record(obj, type, reason, message),
       },
-      pusher: this.#leaderOnlyPusher(),
+      pusher: rpcPusher(this.#client, s.rpcPrefix, guard),
       agents: { list: () => [...this.#roster.agents.values()] },
       clock: { now: () => new Date() },
       fanoutConcurrency: s.fanoutConcurrency,
@@ -308,38 +307,5 @@ export class Controller {
       labels = agent.labels;
     }
     return configsForAgent(this.#informer.list(), labels);
-  }
-
-  /** Writes only while this replica leads: a deposed leader stops writing at once. */
-  #leaderOnlyWriter(): IngressWriter {
-    const guard = () => {
-      if (!this.#elector.leading) throw new Error('not the leader any more');
-    };
-    return {
-      patchStatus: async (obj, status) => (guard(), this.#kube.patchStatus(obj, status)),
-      setFinalizers: async (obj, finalizers) => (
-        guard(),
-        this.#kube.setFinalizers(obj, finalizers)
-      ),
-    };
-  }
-
-  #leaderOnlyPusher(): AgentPusher {
-    const prefix = this.#o.settings.rpcPrefix;
-    const guard = () => {
-      if (!this.#elector.leading) throw new Error('not the leader any more');
-    };
-    return {
-      set: async (agent, config) => {
-        guard();
-        return this.#client.call(agentQueue(agent, prefix), agentContract, 'SetIngressConfig', {
-          config,
-        });
-      },
-      del: async (agent, ref) => {
-        guard();
-        await this.#client.call(agentQueue(agent, prefix), agentContract, 'DelIngressConfig', ref);
-      },
-    };
   }
 }
