@@ -81,6 +81,7 @@ export class RabbitServer {
     const command = existsSync(DEBIAN_SERVER) ? DEBIAN_SERVER : 'rabbitmq-server';
     this.#proc = new ManagedProcess(command, [], {
       env,
+      cwd: this.dir, // where a crashed node writes erl_crash.dump
       logFile: path.join(this.dir, 'server.log'),
     });
     const exited = this.#proc.exited.then((code) => {
