@@ -16,6 +16,14 @@ export interface RosterWatcherOptions {
   intervalMs?: number;
   /** Also sweep stale members on each tick (the leader does; default true). */
   sweep?: boolean;
+  /**
+   * How long agents missing from the live set are kept (no `left`) after a failed refresh, or
+   * after most agents vanished at once: silence the registry explains (Redis was down or lost its
+   * data) is not death. Default: the registry's TTL plus one interval, in which every live agent
+   * has beaten again.
+   */
+  graceMs?: number;
+  clock?: () => number;
 }
 
 /** Diffs the registry's live set on a timer and emits typed events; it never logs. */
@@ -23,6 +31,13 @@ export class RosterWatcher extends EventEmitter<RosterEvents> {
   readonly #registry: AgentRegistry;
   readonly #intervalMs: number;
   readonly #sweep: boolean;
+  readonly #graceMs: number;
+  readonly #clock: () => number;
+  /** Until then, agents missing from the live set stay known; set after a failure or a mass exit. */
+  #graceUntil = 0;
+  #failedSinceRead = false;
+  /** Agents kept through a grace period although missing from the last read. */
+  #held = new Set<string>();
   #known = new Map<string, { agent: Agent; labelsJson: string }>();
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
@@ -33,6 +48,8 @@ export class RosterWatcher extends EventEmitter<RosterEvents> {
     this.#registry = registry;
     this.#intervalMs = options.intervalMs ?? 1000;
     this.#sweep = options.sweep ?? true;
+    this.#graceMs = options.graceMs ?? registry.ttlMs + this.#intervalMs;
+    this.#clock = options.clock ?? Date.now;
   }
 
   /** The agents seen live at the last refresh, by name. */
@@ -67,8 +84,17 @@ export class RosterWatcher extends EventEmitter<RosterEvents> {
   /** Reads the live set once and emits the differences from the previous read. */
   async refresh(): Promise<void> {
     const started = performance.now();
-    if (this.#sweep) await this.#registry.sweep();
-    const live = await this.#registry.liveRaw();
+    let live: RawAgent[];
+    try {
+      if (this.#sweep) await this.#registry.sweep();
+      live = await this.#registry.liveRaw();
+    } catch (error) {
+      this.#failedSinceRead = true;
+      throw error;
+    }
+    const now = this.#clock();
+    if (this.#failedSinceRead) this.#graceUntil = now + this.#graceMs;
+    this.#failedSinceRead = false;
     const next = new Map<string, { agent: Agent; labelsJson: string }>();
     const joined: Agent[] = [];
     const changed: [Agent, Record<string, string>][] = [];
@@ -85,9 +111,18 @@ export class RosterWatcher extends EventEmitter<RosterEvents> {
       if (before) changed.push([agent, before.agent.labels]);
       else joined.push(agent);
     }
-    const left = [...this.#known.values()]
-      .filter((e) => !next.has(e.agent.name))
-      .map((e) => e.agent);
+    const missing = [...this.#known.values()].filter((e) => !next.has(e.agent.name));
+    const newlyMissing = missing.filter((e) => !this.#held.has(e.agent.name)).length;
+    const present = this.#known.size - this.#held.size;
+    if (newlyMissing >= 2 && newlyMissing * 2 > present) this.#graceUntil = now + this.#graceMs;
+    this.#held = new Set();
+    const left: Agent[] = [];
+    for (const entry of missing) {
+      if (now < this.#graceUntil) {
+        next.set(entry.agent.name, entry);
+        this.#held.add(entry.agent.name);
+      } else left.push(entry.agent);
+    }
     this.#known = next;
     for (const agent of left) this.emit('left', agent);
     for (const agent of joined) this.emit('joined', agent);
