@@ -101,8 +101,11 @@ export class ResilientInformer<T extends object = KubernetesObject> extends Even
       this.#synced = true;
       this.emit('synced');
     }
-    // Forget earlier failures once the informer has stayed up for a while.
-    this.#healthyTimer = setTimeout(() => (this.#failures = 0), this.#options.restartMaxMs).unref();
+    // Forget earlier failures once the informer has stayed up a little (a watch that lives 1 s
+    // after a relist is a new incident when it drops, not the same one): waiting restartMaxMs
+    // instead left a controller blind for 16-30 s after a few watch drops in a row.
+    const healthyMs = Math.min(this.#options.restartMaxMs, this.#options.restartBaseMs * 2);
+    this.#healthyTimer = setTimeout(() => (this.#failures = 0), healthyMs).unref();
   }
 
   #onError(error: unknown): void {
