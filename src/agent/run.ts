@@ -60,7 +60,10 @@ export async function runAgent(settings: AgentSettings, logger: Logger): Promise
     );
   }
   const log = logger.child({ agent: name.data });
+  let signalled = false;
   const fatal = (err: Error): void => {
+    // A signal to the whole process group (systemd, a terminal) stops nginx too: expected.
+    if (signalled) return log.info({ err }, 'nginx stopped with the agent');
     log.error({ err }, 'agent failed');
     process.exitCode = 1;
     void agent.stop().finally(() => process.exit(1));
@@ -76,7 +79,6 @@ export async function runAgent(settings: AgentSettings, logger: Logger): Promise
     applier: createApplier(settings, log, fatal),
     logger: log,
   });
-  let signalled = false;
   const stopping = new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
       signalled = true;
