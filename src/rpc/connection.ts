@@ -2,6 +2,7 @@
 import { EventEmitter } from 'node:events';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { backoffDelayMs, type BackoffOptions } from './backoff.ts';
+import { coalesceWrites } from './coalesce.ts';
 import { RpcError, messageOf } from './errors.ts';
 
 /** Options of an RpcConnection. */
@@ -125,6 +126,7 @@ export class RpcConnection extends EventEmitter<RpcConnectionEvents> {
   }
 
   #adopt(model: ChannelModel, url: string): void {
+    coalesceWrites(model);
     this.#model = model;
     this.#attempt = 0;
     this.#next = this.#urls.indexOf(url); // a reconnect tries this node first
