@@ -1,6 +1,6 @@
 // client-node wiring: kubeconfig, a self-restarting informer, status and finalizer writes,
 // aggregated Events and Lease-based leader election.
-export { loadKubeConfig, statusCodeOf } from './config.ts';
+export { loadKubeConfig, shareConnections, statusCodeOf } from './config.ts';
 export {
   ResilientInformer,
   type InformerEvents,
