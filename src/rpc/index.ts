@@ -6,5 +6,5 @@ export {
   type RpcConnectionEvents,
   type RpcConnectionOptions,
 } from './connection.ts';
-export { RpcClient, type RpcClientEvents } from './client.ts';
+export { PreparedRequest, RpcClient, type RpcClientEvents } from './client.ts';
 export { RpcServer, type RpcServerEvents, type RpcServerOptions } from './server.ts';
