@@ -5,7 +5,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import amqp from 'amqplib';
 import pino from 'pino';
 import { RabbitServer } from '../src/devservices/index.ts';
 import { rpcPusher } from '../src/reconciler/adapters.ts';
@@ -15,7 +14,8 @@ import type { IngressObject } from '../src/reconciler/types.ts';
 import { RpcClient, RpcConnection } from '../src/rpc/index.ts';
 import { pidsMatching, procCpuMs, selfCpuMs } from './lib/cpu.ts';
 import { fmt, percentile, table, type BenchResult } from './lib/report.ts';
-import { SimAgents, rawQueue, type SimAgent } from './lib/sim-agents.ts';
+import { benchSpec, rawRound, type Round } from './lib/raw-fanout.ts';
+import { SimAgents, type SimAgent } from './lib/sim-agents.ts';
 
 const SIZES = (process.env.W2I_BENCH_SIZES ?? '10,100,1000,5000').split(',').map(Number);
 const REPEATS: Record<number, number> = { 10: 40, 100: 30, 1000: 12, 5000: 6 };
@@ -23,29 +23,6 @@ const CONCURRENCY = 64;
 const WORKERS = 3;
 const PREFIX = 'bench.';
 const silent = pino({ level: 'silent' });
-
-/** The spec every push carries: a realistic one-host, two-path config (~400 bytes of JSON). */
-export const benchSpec = (host: string, selector?: Record<string, string>) => ({
-  ...(selector ? { agentSelector: { matchLabels: selector } } : {}),
-  rules: [
-    {
-      host,
-      http: {
-        paths: [
-          {
-            path: '/',
-            pathType: 'Prefix',
-            backend: { upstreams: ['10.0.0.1:8080', '10.0.0.2:8080'] },
-          },
-          { path: '/api', pathType: 'Prefix', backend: { service: { name: 'api', port: 8080 } } },
-        ],
-      },
-    },
-  ],
-});
-
-/** One push round to `agents`, returning ms from its start to the last reply. */
-type Round = (agents: readonly string[], generation: number) => Promise<number>;
 
 /** The project's path: IngressReconciler.reconcile with in-memory ports and the RpcClient pusher. */
 async function projectRound(url: string): Promise<{ round: Round; close: () => Promise<void> }> {
@@ -109,50 +86,6 @@ async function projectRound(url: string): Promise<{ round: Round; close: () => P
   };
 }
 
-/** The baseline: amqplib publish + reply, `CONCURRENCY` in flight, the same request body. */
-async function rawRound(url: string): Promise<{ round: Round; close: () => Promise<void> }> {
-  const model = await amqp.connect(url, { noDelay: true });
-  const channel = await model.createChannel();
-  const { queue: replyTo } = await channel.assertQueue('', { exclusive: true });
-  const waiting = new Map<string, () => void>();
-  await channel.consume(
-    replyTo,
-    (msg) => {
-      if (!msg) return;
-      const id = msg.properties.correlationId as string;
-      JSON.parse(msg.content.toString());
-      waiting.get(id)?.();
-    },
-    { noAck: true },
-  );
-  let seq = 0;
-  const spec = benchSpec('fanout.example.com');
-  return {
-    round: (agents, generation) =>
-      new Promise<number>((resolve) => {
-        const t0 = performance.now();
-        const config = { uid: 'raw', namespace: 'default', name: 'fanout', generation, spec };
-        let next = 0;
-        let done = 0;
-        const send = () => {
-          const agent = agents[next++] as string;
-          const id = String(++seq);
-          waiting.set(id, () => {
-            waiting.delete(id);
-            if (++done === agents.length) resolve(performance.now() - t0);
-            else if (next < agents.length) send();
-          });
-          channel.sendToQueue(rawQueue(agent, PREFIX), Buffer.from(JSON.stringify({ config })), {
-            correlationId: id,
-            replyTo,
-          });
-        };
-        while (next < Math.min(CONCURRENCY, agents.length)) send();
-      }),
-    close: () => model.close(),
-  };
-}
-
 /** Runs every size and returns the BENCHMARKS.md section. */
 export async function run(): Promise<BenchResult> {
   const load = os.loadavg()[0]!;
@@ -181,7 +114,7 @@ export async function run(): Promise<BenchResult> {
     sim = started;
     startupMs = performance.now() - t0;
     const ours = await projectRound(rabbit.url);
-    const raw = await rawRound(rabbit.url);
+    const raw = await rawRound(rabbit.url, PREFIX, CONCURRENCY);
     try {
       let generation = 1;
       for (const n of SIZES) {
