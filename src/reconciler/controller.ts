@@ -135,7 +135,7 @@ export class Controller {
         record: (obj, type, reason, message) => this.#events.record(obj, type, reason, message),
       },
       pusher: rpcPusher(this.#client, s.rpcPrefix, guard),
-      agents: { list: () => [...this.#roster.agents.values()] },
+      agents: { list: () => this.#roster.list() },
       clock: { now: () => new Date() },
       fanoutConcurrency: s.fanoutConcurrency,
       statusAgentsMax: s.statusAgentsMax,

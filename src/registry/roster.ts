@@ -39,6 +39,8 @@ export class RosterWatcher extends EventEmitter<RosterEvents> {
   /** Agents kept through a grace period although missing from the last read. */
   #held = new Set<string>();
   #known = new Map<string, { agent: Agent; labelsJson: string }>();
+  #view: ReadonlyMap<string, Agent> | undefined;
+  #list: readonly Agent[] | undefined;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #stopped = true;
@@ -54,7 +56,14 @@ export class RosterWatcher extends EventEmitter<RosterEvents> {
 
   /** The agents seen live at the last refresh, by name. */
   get agents(): ReadonlyMap<string, Agent> {
-    return new Map([...this.#known].map(([name, entry]) => [name, entry.agent]));
+    this.#view ??= new Map([...this.#known].map(([name, entry]) => [name, entry.agent]));
+    return this.#view;
+  }
+
+  /** The same agents as a list; built once per refresh, not once per caller (reconciles ask often). */
+  list(): readonly Agent[] {
+    this.#list ??= [...this.agents.values()];
+    return this.#list;
   }
 
   /** Refreshes at once, then every intervalMs until stop(). */
@@ -124,6 +133,8 @@ export class RosterWatcher extends EventEmitter<RosterEvents> {
       } else left.push(entry.agent);
     }
     this.#known = next;
+    this.#view = undefined;
+    this.#list = undefined;
     for (const agent of left) this.emit('left', agent);
     for (const agent of joined) this.emit('joined', agent);
     for (const [agent, previous] of changed) this.emit('labelsChanged', agent, previous);
