@@ -45,6 +45,12 @@ export class Agent {
   #stopping = false;
   #wake: (() => void) | undefined;
   #failedBeats = 0;
+  /** Heartbeats failed since the last pull: the controller may have finished deletions without us. */
+  #pullAgain = false;
+  #pulling: Promise<void> | undefined;
+  /** Set/Del requests handled so far, and per config key the last one's number. */
+  #requests = 0;
+  readonly #touched = new Map<string, number>();
 
   constructor(options: AgentOptions) {
     this.#o = options;
@@ -75,9 +81,12 @@ export class Agent {
         if (this.#failedBeats > 0)
           this.#log.info({ failed: this.#failedBeats }, 'heartbeat recovered');
         this.#failedBeats = 0;
+        if (this.#pullAgain && !this.#pulling)
+          this.#pulling = this.#pullAgainNow().finally(() => (this.#pulling = undefined));
       },
       onError: (err) => {
         this.#failedBeats += 1;
+        this.#pullAgain = true;
         this.#log[this.#failedBeats === 1 ? 'warn' : 'debug'](
           { err, failed: this.#failedBeats },
           'heartbeat failed',
@@ -150,10 +159,49 @@ export class Agent {
     );
   }
 
+  /**
+   * After failed heartbeats the controller may have counted this agent dead and released deleted
+   * resources without it: pull the configs again and converge on them, leaving alone every config
+   * a push touched since the pull began (the push is newer).
+   */
+  async #pullAgainNow(): Promise<void> {
+    const since = this.#requests;
+    const untouched = (key: string) => (this.#touched.get(key) ?? 0) <= since;
+    try {
+      const { configs } = await this.#client.call(
+        controllerQueue(this.#o.rpcPrefix),
+        controllerContract,
+        'GetIngressConfigs',
+        { name: this.#o.name, labels: this.#o.labels },
+      );
+      const wanted = new Set(configs.map((c) => configKey(c)));
+      let applied = 0;
+      let removed = 0;
+      for (const config of configs) {
+        if (!untouched(configKey(config))) continue;
+        const result = await this.#o.applier.apply(config).catch((err: unknown) => {
+          this.#log.warn({ key: configKey(config), err }, 'config refused');
+          return undefined;
+        });
+        if (result?.changed) applied += 1;
+      }
+      for (const held of this.#o.applier.list()) {
+        const key = configKey(held);
+        if (!wanted.has(key) && untouched(key) && (await this.#o.applier.remove(held)).removed)
+          removed += 1;
+      }
+      this.#pullAgain = false;
+      this.#log.info({ wanted: configs.length, applied, removed }, 'configs pulled again');
+    } catch (err) {
+      this.#log.warn({ err }, 'pulling configs again failed; retried after the next heartbeat');
+    }
+  }
+
   #handlers(): Handlers<AgentContract> {
     return {
       SetIngressConfig: async ({ config }) => {
         const key = configKey(config);
+        this.#touched.set(key, ++this.#requests);
         try {
           const { generation, changed } = await this.#o.applier.apply(config);
           this.#log.info(
@@ -167,6 +215,7 @@ export class Agent {
       },
       DelIngressConfig: async (ref) => {
         const key = configKey(ref);
+        this.#touched.set(key, ++this.#requests);
         try {
           const { removed } = await this.#o.applier.remove(ref);
           this.#log.info({ key, uid: ref.uid, removed }, 'config deleted');
