@@ -1,4 +1,4 @@
-import { ingressSpecSchema, type IngressConfig } from '../spec/index.ts';
+import { ingressConfigSchema, ingressSpecSchema, type IngressConfig } from '../spec/index.ts';
 import { selectorMatches } from './targets.ts';
 import type { IngressObject } from './types.ts';
 
@@ -9,7 +9,7 @@ export function configsForAgent(
 ): IngressConfig[] {
   const configs: IngressConfig[] = [];
   for (const obj of objects) {
-    if (obj.metadata.deletionTimestamp) continue;
+    if (obj.metadata.deletionTimestamp || unservableName(obj) !== undefined) continue;
     const parsed = ingressSpecSchema.safeParse(obj.spec);
     if (!parsed.success || !selectorMatches(parsed.data.agentSelector, labels)) continue;
     configs.push({
@@ -27,4 +27,17 @@ export function configsForAgent(
 export function reconcileSignature(obj: IngressObject): string {
   const m = obj.metadata;
   return `${m.uid}|${m.generation ?? 0}|${m.deletionTimestamp ?? ''}|${(m.finalizers ?? []).join(',')}`;
+}
+
+/**
+ * Why agents cannot take this object whatever its spec, if so: Kubernetes allows a name part
+ * (between dots) up to 253 characters, the RPC contract and the agents' file names only 63.
+ * Sending it anyway would fail every push and every agent's GetIngressConfigs.
+ */
+export function unservableName(obj: IngressObject): string | undefined {
+  const { namespace, name } = ingressConfigSchema.shape;
+  const rule = 'agents take only names whose dot-separated parts are 1 to 63 characters';
+  if (!namespace.safeParse(obj.metadata.namespace).success) return `metadata.namespace: ${rule}`;
+  if (!name.safeParse(obj.metadata.name).success) return `metadata.name: ${rule}`;
+  return undefined;
 }

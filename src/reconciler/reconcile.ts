@@ -20,6 +20,7 @@ import {
 } from './types.ts';
 import { statusEqual } from './equal.ts';
 import { pushConfig, removeConfig } from './fanout.ts';
+import { unservableName } from './configs.ts';
 
 /** What a reconcile asks of the queue: nothing, or to come back after a delay. */
 export interface ReconcileResult {
@@ -75,8 +76,11 @@ export class IngressReconciler {
     }
     const parsed = ingressSpecSchema.safeParse(obj.spec);
     const known = this.#knownFor(key, obj);
-    if (!parsed.success) {
-      const message = `The spec is invalid: ${formatIssues(parsed.error, 'spec')}.`;
+    const badName = unservableName(obj);
+    if (!parsed.success || badName) {
+      const message = parsed.success
+        ? `The resource cannot be served: ${badName}.`
+        : `The spec is invalid: ${formatIssues(parsed.error, 'spec')}.`;
       await this.#writeStatus(obj, [], known, { reason: 'InvalidSpec', message });
       log.info({ reason: message }, 'invalid spec, nothing pushed');
       return {};
@@ -145,11 +149,13 @@ export class IngressReconciler {
     const parsed = ingressSpecSchema.safeParse(obj.spec);
     const live = this.#deps.agents.list();
     const known = this.#knownFor(key, obj);
-    // Everyone the selector targets, plus anyone who acknowledged an earlier generation.
+    // Everyone the selector targets, plus anyone who acknowledged an earlier generation; nobody
+    // when the name could never be sent (nobody holds it, and a removal would be refused).
+    const servable = unservableName(obj) === undefined;
     const holders = new Set(
-      targetedAgents(parsed.success ? parsed.data.agentSelector : undefined, live),
+      servable ? targetedAgents(parsed.success ? parsed.data.agentSelector : undefined, live) : [],
     );
-    for (const agent of live) if (known.has(agent.name)) holders.add(agent.name);
+    for (const agent of live) if (servable && known.has(agent.name)) holders.add(agent.name);
     const { namespace, name } = splitKey(key);
     const ref = { uid: obj.metadata.uid, namespace, name };
     const limit = pLimit(this.#deps.fanoutConcurrency);
