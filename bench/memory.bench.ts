@@ -1,7 +1,10 @@
 // `npm run bench -- memory`: the controller process's RSS and heap (after a full GC) with 10,000
 // resources each synced to 100 live simulated agents, against the same controller idle with 0
-// resources and the same agents, in the same run.
+// resources and the same agents, in the same run. W2I_BENCH_HEAPSNAPSHOT=DIR also writes a heap
+// snapshot of each state (DIR/controller-idle.heapsnapshot, DIR/controller-<N>.heapsnapshot), after
+// the memory sample; summarise one with `node bench/lib/heap-summary.ts FILE`.
 import os from 'node:os';
+import path from 'node:path';
 import { benchSpec } from './lib/raw-fanout.ts';
 import { fmt, table, type BenchResult } from './lib/report.ts';
 import type { MemorySample } from './lib/controller-proc.ts';
@@ -13,6 +16,7 @@ import { eachLimit, startSystem } from './lib/system.ts';
 const RESOURCES = Number(process.env.W2I_BENCH_RESOURCES ?? 3000);
 const GOAL_RESOURCES = 10_000;
 const AGENTS = 100;
+const SNAPSHOT_DIR = process.env.W2I_BENCH_HEAPSNAPSHOT;
 const mib = (bytes: number) => fmt(bytes / 2 ** 20);
 
 export async function run(): Promise<BenchResult> {
@@ -29,6 +33,11 @@ export async function run(): Promise<BenchResult> {
   try {
     await new Promise((r) => setTimeout(r, 2000));
     idle = await system.controller.memory();
+    if (SNAPSHOT_DIR) {
+      await system.controller.heapSnapshot(
+        path.resolve(SNAPSHOT_DIR, 'controller-idle.heapsnapshot'),
+      );
+    }
     const names = Array.from({ length: RESOURCES }, (_, i) => `m-${String(i).padStart(5, '0')}`);
     const setsBefore = (await system.sim.stats()).sets;
     const t0 = performance.now();
@@ -41,12 +50,18 @@ export async function run(): Promise<BenchResult> {
     pushes = (await system.sim.stats()).sets - setsBefore;
     await new Promise((r) => setTimeout(r, 2000));
     full = await system.controller.memory();
+    if (SNAPSHOT_DIR) {
+      const file = path.resolve(SNAPSHOT_DIR, `controller-${RESOURCES}.heapsnapshot`);
+      await system.controller.heapSnapshot(file);
+    }
   } finally {
     await system.stop();
   }
   const row = (what: string, m: MemorySample) => [
     what,
     mib(m.rss),
+    mib(m.peakRss),
+    `${mib(m.rssAnon)} / ${mib(m.rssFile)}`,
     mib(m.heapUsed),
     mib(m.heapTotal),
     mib(m.external),
@@ -55,7 +70,15 @@ export async function run(): Promise<BenchResult> {
   return {
     title: `Memory: the controller with ${RESOURCES} resources × ${AGENTS} agents`,
     body: table(
-      ['controller', 'RSS MiB', 'heap used MiB', 'heap total MiB', 'external MiB'],
+      [
+        'controller',
+        'RSS MiB',
+        'peak RSS MiB',
+        'RSS anon / file MiB',
+        'heap used MiB',
+        'heap total MiB',
+        'external MiB',
+      ],
       [
         row(`idle: 0 resources, ${AGENTS} live agents`, idle),
         row(`${RESOURCES} resources × ${AGENTS} agents, all Ready`, full),

@@ -1,10 +1,11 @@
 // The real Controller in a child process of its own (settings from the environment, as
 // `wise2c-ingress controller` reads them), so its memory and CPU are its own. Over IPC it reports
-// live agents and memory (after a full GC) and takes a CPU profile on request.
+// live agents and memory (after a full GC) and takes a CPU profile or a heap snapshot on request.
 // `ControllerProc.start()` forks it; the same file is the child (W2I_CONTROLLER_PROC set).
 import { fork, type ChildProcess } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import inspector from 'node:inspector/promises';
+import v8 from 'node:v8';
 import { createLogger, loadSettings } from '../../src/config/index.ts';
 import { loadKubeConfig } from '../../src/kube/index.ts';
 import { CONTROLLER_SETTINGS, Controller } from '../../src/reconciler/index.ts';
@@ -17,6 +18,11 @@ export interface MemorySample {
   heapUsed: number;
   heapTotal: number;
   external: number;
+  /** Peak RSS of the process so far (VmHWM). */
+  peakRss: number;
+  /** RSS of anonymous memory (heaps) and of mapped files (the node binary, libraries). */
+  rssAnon: number;
+  rssFile: number;
 }
 
 /** A forked controller process. */
@@ -63,6 +69,11 @@ export class ControllerProc {
     await this.#ask({ type: 'profile-stop', file }, 'profiled');
   }
 
+  /** Writes a heap snapshot (after two full GCs) to `file` (.heapsnapshot); see heap-summary.ts. */
+  async heapSnapshot(file: string): Promise<void> {
+    await this.#ask({ type: 'heap-snapshot', file }, 'heap-snapshot');
+  }
+
   /** Graceful stop (SIGKILL after 15 s). */
   async stop(): Promise<void> {
     const child = this.#child;
@@ -92,6 +103,14 @@ export class ControllerProc {
   }
 }
 
+/** VmHWM, RssAnon and RssFile of this process from /proc (zeros where there is no /proc). */
+async function procStatus(): Promise<Pick<MemorySample, 'peakRss' | 'rssAnon' | 'rssFile'>> {
+  const text = await readFile('/proc/self/status', 'utf8').catch(() => '');
+  const kib = (field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0) * 1024;
+  return { peakRss: kib('VmHWM'), rssAnon: kib('RssAnon'), rssFile: kib('RssFile') };
+}
+
 async function childMain(): Promise<void> {
   const settings = loadSettings(CONTROLLER_SETTINGS);
   const logger = createLogger('controller', settings.logLevel);
@@ -117,7 +136,20 @@ async function childMain(): Promise<void> {
         await new Promise((r) => setTimeout(r, 50));
         gc?.();
         const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
-        process.send?.({ type: 'memory', memory: { rss, heapUsed, heapTotal, external } });
+        const memory: MemorySample = {
+          rss,
+          heapUsed,
+          heapTotal,
+          external,
+          ...(await procStatus()),
+        };
+        process.send?.({ type: 'memory', memory });
+      } else if (msg.type === 'heap-snapshot') {
+        const gc = (globalThis as { gc?: () => void }).gc;
+        gc?.();
+        gc?.();
+        v8.writeHeapSnapshot(msg.file as string);
+        process.send?.({ type: 'heap-snapshot' });
       } else if (msg.type === 'profile-start') {
         await session.post('Profiler.enable');
         await session.post('Profiler.start');
