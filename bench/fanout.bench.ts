@@ -11,6 +11,7 @@ import { rpcPusher } from '../src/reconciler/adapters.ts';
 import { ControllerMetrics } from '../src/reconciler/metrics.ts';
 import { IngressReconciler } from '../src/reconciler/reconcile.ts';
 import type { IngressObject } from '../src/reconciler/types.ts';
+import { toCached } from '../src/reconciler/cached.ts';
 import { RpcClient, RpcConnection } from '../src/rpc/index.ts';
 import { pidsMatching, procCpuMs, selfCpuMs } from './lib/cpu.ts';
 import { fmt, percentile, table, type BenchResult } from './lib/report.ts';
@@ -50,7 +51,7 @@ async function projectRound(url: string): Promise<{ round: Round; close: () => P
   let live: { name: string; labels: Record<string, string> }[] = [];
   let lastReply = 0;
   const reconciler = new IngressReconciler({
-    cache: { get: () => obj, list: () => [obj] },
+    cache: { get: () => toCached(obj), list: () => [toCached(obj)] },
     writer: {
       patchStatus: (o, status) => ((obj = { ...o, status }), Promise.resolve()),
       setFinalizers: () => Promise.resolve(),

@@ -1,11 +1,10 @@
 import { EventEmitter } from 'node:events';
 import {
-  makeInformer,
-  type Informer,
+  ListWatch,
+  Watch,
   type KubeConfig,
   type KubernetesListObject,
   type KubernetesObject,
-  type ObjectCache,
 } from '@kubernetes/client-node';
 
 export interface InformerEvents<T> {
@@ -24,6 +23,11 @@ export interface ResilientInformerOptions {
   /** e.g. `/apis/ingress.wise2c.com/v1/wise2cingressconfigs` */
   path: string;
   list: () => Promise<KubernetesListObject<KubernetesObject>>;
+  /**
+   * Applied to every object before it enters the cache (client-go's SetTransform): keep only what
+   * the controller reads. It must keep metadata.namespace, name and resourceVersion.
+   */
+  transform?: (obj: KubernetesObject) => KubernetesObject;
   restartBaseMs?: number;
   restartMaxMs?: number;
   resyncMs?: number;
@@ -38,8 +42,8 @@ export interface ResilientInformerOptions {
 export class ResilientInformer<T extends object = KubernetesObject> extends EventEmitter<
   InformerEvents<T>
 > {
-  readonly #informer: Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
-  readonly #options: Required<Omit<ResilientInformerOptions, 'path' | 'list'>>;
+  readonly #informer: ListWatch<KubernetesObject>;
+  readonly #options: Required<Omit<ResilientInformerOptions, 'path' | 'list' | 'transform'>>;
   #failures = 0;
   #synced = false;
   #stopped = true;
@@ -56,7 +60,15 @@ export class ResilientInformer<T extends object = KubernetesObject> extends Even
       resyncMs: options.resyncMs ?? 600_000,
     };
     // Custom objects arrive as plain JSON (timestamps stay strings), whatever client-node's types say.
-    this.#informer = makeInformer(kc, options.path, options.list);
+    const transform = options.transform;
+    const list = transform
+      ? async () => {
+          const listed = await options.list();
+          return { ...listed, items: listed.items.map(transform) };
+        }
+      : options.list;
+    const watch = transform ? new TransformingWatch(kc, transform) : new Watch(kc);
+    this.#informer = new ListWatch(options.path, watch, list, false);
     this.#informer.on('add', (obj) => this.emit('add', obj as T));
     this.#informer.on('update', (obj) => this.emit('update', obj as T));
     this.#informer.on('delete', (obj) => this.emit('delete', obj as T));
@@ -124,6 +136,34 @@ export class ResilientInformer<T extends object = KubernetesObject> extends Even
         if (!this.#stopped) void this.#startOnce().catch((e: unknown) => this.#onError(e));
       },
       delayMs * (0.8 + Math.random() * 0.4),
+    );
+  }
+}
+
+/** client-node's Watch, with each object of an ADDED, MODIFIED or DELETED event transformed. */
+class TransformingWatch extends Watch {
+  readonly #transform: (obj: KubernetesObject) => KubernetesObject;
+
+  constructor(kc: KubeConfig, transform: (obj: KubernetesObject) => KubernetesObject) {
+    super(kc);
+    this.#transform = transform;
+  }
+
+  override watch(
+    path: string,
+    queryParams: Parameters<Watch['watch']>[1],
+    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
+    done: (err: unknown) => void,
+  ): Promise<AbortController> {
+    const objectPhases = new Set(['ADDED', 'MODIFIED', 'DELETED']);
+    return super.watch(
+      path,
+      queryParams,
+      (phase, apiObj: KubernetesObject, watchObj) => {
+        const obj = objectPhases.has(phase) ? this.#transform(apiObj) : apiObj;
+        callback(phase, obj, watchObj && { ...(watchObj as object), object: obj });
+      },
+      done,
     );
   }
 }

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Settings } from '../config/index.ts';
 import {
@@ -24,6 +24,7 @@ import {
   controllerQueue,
 } from '../rpc/index.ts';
 import { ingressSpecSchema } from '../spec/index.ts';
+import { toCached, statusAgents, type CachedIngress } from './cached.ts';
 import { configsForAgent, reconcileSignature } from './configs.ts';
 import { startHealthServer } from './http.ts';
 import { ControllerMetrics } from './metrics.ts';
@@ -75,7 +76,7 @@ export class Controller {
   readonly #conn: RpcConnection;
   readonly #client: RpcClient;
   readonly #server: RpcServer<typeof controllerContract>;
-  readonly #informer: ResilientInformer<IngressObject>;
+  readonly #informer: ResilientInformer<CachedIngress>;
   readonly #kube: IngressClient;
   readonly #events: KubeEventRecorder;
   readonly #elector: LeaderElector;
@@ -100,9 +101,10 @@ export class Controller {
     });
     this.#client = new RpcClient(this.#conn, { defaultTimeoutMs: s.rpcTimeoutMs });
     this.#kube = new IngressClient(options.kubeConfig, s.watchNamespace);
-    this.#informer = new ResilientInformer<IngressObject>(options.kubeConfig, {
+    this.#informer = new ResilientInformer<CachedIngress>(options.kubeConfig, {
       path: this.#kube.watchPath,
       list: () => this.#kube.list(),
+      transform: (obj) => toCached(obj as IngressObject) as KubernetesObject,
       resyncMs: options.resyncMs ?? 600_000,
     });
     this.#events = new KubeEventRecorder(options.kubeConfig, {
@@ -194,7 +196,7 @@ export class Controller {
   }
 
   #wire(): void {
-    const onChange = (obj: IngressObject) => {
+    const onChange = (obj: CachedIngress) => {
       const key = keyOf(obj);
       const signature = reconcileSignature(obj);
       if (this.#seen.get(key) === signature) return; // a status or label write: nothing to push
@@ -283,14 +285,14 @@ export class Controller {
     if (!this.#queue) return;
     for (const obj of this.#informer.list()) {
       const parsed = ingressSpecSchema.safeParse(obj.spec);
-      const listed = agent !== undefined && obj.status?.agents?.some((a) => a.name === agent);
+      const listed = agent !== undefined && statusAgents(obj.status)?.has(agent) === true;
       if (listed || (parsed.success && selectorMatches(parsed.data.agentSelector, labels))) {
         this.#queue.add(keyOf(obj));
       }
     }
   }
 
-  #get(key: string): IngressObject | undefined {
+  #get(key: string): CachedIngress | undefined {
     const slash = key.indexOf('/');
     return this.#informer.get(key.slice(0, slash), key.slice(slash + 1));
   }

@@ -2,12 +2,13 @@
 // Kubernetes, RPC and registry adapters; unit tests pass the fakes of test/support/.
 import type { IngressConfig } from '../spec/index.ts';
 import type { AgentInfo } from './targets.ts';
+import type { CachedIngress } from './cached.ts';
 import type { IngressObject, IngressStatus } from './types.ts';
 
-/** The informer cache: read-only objects, never mutated. */
+/** The informer cache: read-only objects in their cache form (see cached.ts), never mutated. */
 export interface IngressCache {
-  get(key: string): IngressObject | undefined;
-  list(): readonly IngressObject[];
+  get(key: string): CachedIngress | undefined;
+  list(): readonly CachedIngress[];
 }
 
 /** Writes to the API server. A stale resourceVersion rejects with an error whose `code` is 409. */

@@ -11,13 +11,8 @@ import type {
 } from './ports.ts';
 import { buildStatus, isSynced, type Override } from './status.ts';
 import { targetedAgents } from './targets.ts';
-import {
-  FINALIZER,
-  splitKey,
-  type AgentStatus,
-  type IngressObject,
-  type IngressStatus,
-} from './types.ts';
+import { FINALIZER, splitKey, type AgentStatus, type IngressStatus } from './types.ts';
+import { statusAgents, type CachedIngress } from './cached.ts';
 import { statusEqual } from './equal.ts';
 import { pushConfig, removeConfig } from './fanout.ts';
 import { unservableName } from './configs.ts';
@@ -95,7 +90,7 @@ export class IngressReconciler {
 
   async #sync(
     key: string,
-    obj: IngressObject,
+    obj: CachedIngress,
     spec: IngressSpec,
     known: Map<string, AgentStatus>,
     log: Logger,
@@ -143,7 +138,7 @@ export class IngressReconciler {
     return {};
   }
 
-  async #finalize(key: string, obj: IngressObject, log: Logger): Promise<ReconcileResult> {
+  async #finalize(key: string, obj: CachedIngress, log: Logger): Promise<ReconcileResult> {
     const finalizers = obj.metadata.finalizers ?? [];
     if (!finalizers.includes(FINALIZER)) return {};
     const parsed = ingressSpecSchema.safeParse(obj.spec);
@@ -176,16 +171,16 @@ export class IngressReconciler {
     return {};
   }
 
-  #knownFor(key: string, obj: IngressObject): Map<string, AgentStatus> {
+  #knownFor(key: string, obj: CachedIngress): Map<string, AgentStatus> {
     const entry = this.#known.get(key);
     if (entry && entry.uid === obj.metadata.uid) return entry.agents;
-    const agents = new Map((obj.status?.agents ?? []).map((a) => [a.name, a]));
+    const agents = statusAgents(obj.status)?.toMap() ?? new Map<string, AgentStatus>();
     this.#known.set(key, { uid: obj.metadata.uid, agents });
     return agents;
   }
 
   async #writeStatus(
-    obj: IngressObject,
+    obj: CachedIngress,
     targeted: readonly string[],
     known: Map<string, AgentStatus>,
     override?: Override,

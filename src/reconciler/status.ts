@@ -10,7 +10,8 @@ export interface StatusInput {
   targeted: readonly string[];
   /** What is known of each agent (results of this pass merged with earlier ones); others are ignored. */
   agents: ReadonlyMap<string, AgentStatus>;
-  previous: IngressStatus | undefined;
+  /** The current status; only its conditions are read. */
+  previous: Pick<IngressStatus, 'conditions'> | undefined;
   now: Date;
   maxAgents: number;
   override?: Override;

@@ -130,7 +130,7 @@ export function deriveApiCalls(
       }
     }
   }
-  if (sources.some((s) => /\bmakeInformer\(/.test(s.text))) {
+  if (sources.some((s) => /\bmakeInformer\(|\bnew ListWatch\(/.test(s.text))) {
     for (const { file, text } of sources) {
       for (const p of text.matchAll(/`\/apis\/\$\{(\w+)\}\/\$\{\w+\}[^`]*\/\$\{(\w+)\}`/g)) {
         const [, group = '', plural = ''] = p;

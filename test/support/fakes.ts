@@ -11,10 +11,15 @@ import type {
 } from '../../src/reconciler/ports.ts';
 import type { AgentInfo } from '../../src/reconciler/targets.ts';
 import { keyOf, type IngressObject, type IngressStatus } from '../../src/reconciler/types.ts';
+import { toCached, type CachedIngress } from '../../src/reconciler/cached.ts';
 
-/** An in-memory cache + writer: writes land in the cache at once, bumping resourceVersion. */
+/**
+ * An in-memory API server + cache: writes land at once, bumping resourceVersion. `objects` holds
+ * them as the API serves them; get/list return them in the informer's cache form.
+ */
 export class FakeKube implements IngressCache, IngressWriter {
   readonly objects = new Map<string, IngressObject>();
+  readonly #cached = new WeakMap<IngressObject, CachedIngress>();
   statusWrites = 0;
   finalizerWrites = 0;
   #rv = 1;
@@ -27,11 +32,24 @@ export class FakeKube implements IngressCache, IngressWriter {
     this.objects.set(keyOf(obj), stored);
     return stored;
   }
-  get(key: string): IngressObject | undefined {
+  get(key: string): CachedIngress | undefined {
+    const obj = this.objects.get(key);
+    return obj && this.#cache(obj);
+  }
+  /** The object as the API server holds it (status agents as a plain list). */
+  raw(key: string): IngressObject | undefined {
     return this.objects.get(key);
   }
-  list(): readonly IngressObject[] {
-    return [...this.objects.values()];
+  list(): readonly CachedIngress[] {
+    return [...this.objects.values()].map((obj) => this.#cache(obj));
+  }
+  #cache(obj: IngressObject): CachedIngress {
+    let cached = this.#cached.get(obj);
+    if (!cached) {
+      cached = toCached(obj);
+      this.#cached.set(obj, cached);
+    }
+    return cached;
   }
   patchStatus(obj: IngressObject, status: IngressStatus): Promise<void> {
     this.statusWrites++;

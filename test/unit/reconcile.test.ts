@@ -54,7 +54,7 @@ beforeEach(() => {
   reconciler = make();
 });
 
-const status = () => kube.get('default/web')?.status;
+const status = () => kube.raw('default/web')?.status;
 const ready = () => status()?.conditions?.find((c) => c.type === 'Ready');
 
 describe('IngressReconciler', () => {
@@ -82,7 +82,7 @@ describe('IngressReconciler', () => {
   test('update: only the new generation is pushed and observedGeneration follows', async () => {
     kube.put(resource());
     await reconciler.reconcile('default/web', log);
-    const current = kube.get('default/web') as IngressObject;
+    const current = kube.raw('default/web') as IngressObject;
     kube.put({ ...current, metadata: { ...current.metadata, generation: 2 } });
     await reconciler.reconcile('default/web', log);
     assert.equal(agents.sets, 6);
@@ -141,7 +141,7 @@ describe('IngressReconciler', () => {
   test('delete: every holder gets DelIngressConfig, then the finalizer goes and the object with it', async () => {
     kube.put(resource());
     await reconciler.reconcile('default/web', log);
-    const current = kube.get('default/web') as IngressObject;
+    const current = kube.raw('default/web') as IngressObject;
     kube.put({
       ...current,
       metadata: { ...current.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' },
@@ -155,7 +155,7 @@ describe('IngressReconciler', () => {
   test('delete with a failing agent keeps the finalizer; once the agent is gone it no longer blocks', async () => {
     kube.put(resource());
     await reconciler.reconcile('default/web', log);
-    const current = kube.get('default/web') as IngressObject;
+    const current = kube.raw('default/web') as IngressObject;
     kube.put({
       ...current,
       metadata: { ...current.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' },
