@@ -12,16 +12,20 @@ export interface FanoutContext {
   known: Map<string, AgentStatus>;
 }
 
-/** Pushes `config` to each agent, within the bound; returns each agent's new entry. */
+/**
+ * Pushes `config` to each agent, within the bound; returns each agent's new entry. Every entry of
+ * one fan-out carries the time it started, as lastAttemptTime and (when synced) lastSyncTime: one
+ * string shared by all agents, so entries with the same outcome pack into one (see packed.ts).
+ */
 export function pushConfig(
   agents: readonly string[],
   config: IngressConfig,
   ctx: FanoutContext,
 ): Promise<AgentStatus[]> {
+  const lastAttemptTime = ctx.clock.now().toISOString();
   return Promise.all(
     agents.map((agent) =>
       ctx.limit(async (): Promise<AgentStatus> => {
-        const lastAttemptTime = ctx.clock.now().toISOString();
         let entry: AgentStatus;
         try {
           const reply = await ctx.pusher.set(agent, config);
@@ -31,7 +35,7 @@ export function pushConfig(
             state: 'Synced',
             generation,
             lastAttemptTime,
-            lastSyncTime: ctx.clock.now().toISOString(),
+            lastSyncTime: lastAttemptTime,
           };
         } catch (error) {
           const lastSyncTime = ctx.known.get(agent)?.lastSyncTime;

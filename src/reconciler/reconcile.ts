@@ -12,7 +12,8 @@ import type {
 import { buildStatus, isSynced, type Override } from './status.ts';
 import { targetedAgents } from './targets.ts';
 import { FINALIZER, splitKey, type AgentStatus, type IngressStatus } from './types.ts';
-import { statusAgents, type CachedIngress } from './cached.ts';
+import type { CachedIngress } from './cached.ts';
+import { KnownAgents } from './known.ts';
 import { statusEqual } from './equal.ts';
 import { pushConfig, removeConfig } from './fanout.ts';
 import { unservableName } from './configs.ts';
@@ -50,7 +51,7 @@ export interface ReconcilerDeps {
 export class IngressReconciler {
   readonly #deps: ReconcilerDeps;
   /** What each agent acknowledged, per resource uid: fresher than the cached status after a write. */
-  readonly #known = new Map<string, { uid: string; agents: Map<string, AgentStatus> }>();
+  readonly #known = new KnownAgents();
 
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
@@ -58,6 +59,14 @@ export class IngressReconciler {
 
   /** Reconciles `namespace/name`; throws to be retried with back-off. */
   async reconcile(key: string, log: Logger): Promise<ReconcileResult> {
+    try {
+      return await this.#reconcile(key, log);
+    } finally {
+      this.#known.close(key);
+    }
+  }
+
+  async #reconcile(key: string, log: Logger): Promise<ReconcileResult> {
     const obj = this.#deps.cache.get(key);
     if (!obj) {
       this.#known.delete(key);
@@ -85,7 +94,7 @@ export class IngressReconciler {
 
   /** Drops what is known of agents that left, so a returning agent is pushed again. */
   forgetAgent(agent: string): void {
-    for (const entry of this.#known.values()) entry.agents.delete(agent);
+    this.#known.forgetAgent(agent);
   }
 
   async #sync(
@@ -172,11 +181,7 @@ export class IngressReconciler {
   }
 
   #knownFor(key: string, obj: CachedIngress): Map<string, AgentStatus> {
-    const entry = this.#known.get(key);
-    if (entry && entry.uid === obj.metadata.uid) return entry.agents;
-    const agents = statusAgents(obj.status)?.toMap() ?? new Map<string, AgentStatus>();
-    this.#known.set(key, { uid: obj.metadata.uid, agents });
-    return agents;
+    return this.#known.open(key, obj);
   }
 
   async #writeStatus(

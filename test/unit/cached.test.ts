@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { statusAgents, toCached } from '../../src/reconciler/cached.ts';
 import { statusEqual } from '../../src/reconciler/equal.ts';
+import { KnownAgents } from '../../src/reconciler/known.ts';
 import { PackedAgents } from '../../src/reconciler/packed.ts';
 import type { AgentStatus, IngressObject, IngressStatus } from '../../src/reconciler/types.ts';
 
@@ -141,5 +142,42 @@ describe('toCached', () => {
     const { agents: _dropped, ...noAgents } = status();
     assert.equal(statusEqual(toCached({ ...raw, status: noAgents }).status, status([])), false);
     assert.equal(statusEqual(status(), status()), true, 'an uncached status compares too');
+  });
+});
+
+describe('KnownAgents', () => {
+  const obj = toCached({
+    metadata: { name: 'web', namespace: 'default', uid: 'uid-1' },
+    status: status(),
+  });
+
+  test('a first pass is seeded from the cached status (a new leader pushes no synced agent)', () => {
+    const known = new KnownAgents();
+    const map = known.open('default/web', obj);
+    assert.deepEqual([...map.values()], agents);
+  });
+
+  test('what a pass learns is kept after close, and is dropped for a new uid', () => {
+    const known = new KnownAgents();
+    known.open('default/web', obj).set('d', synced('d'));
+    known.close('default/web');
+    assert.deepEqual(known.open('default/web', obj).get('d'), synced('d'));
+    known.close('default/web');
+    const recreated = { ...obj, metadata: { ...obj.metadata, uid: 'uid-2' }, status: undefined };
+    assert.equal(known.open('default/web', recreated).size, 0);
+  });
+
+  test('forgetAgent reaches packed and open passes; delete wins over a later close', () => {
+    const known = new KnownAgents();
+    known.open('default/a', obj);
+    known.close('default/a');
+    const open = known.open('default/b', obj);
+    known.forgetAgent('a');
+    assert.equal(open.has('a'), false);
+    known.close('default/b');
+    assert.equal(known.open('default/a', obj).has('a'), false);
+    known.delete('default/a');
+    known.close('default/a');
+    assert.equal(known.open('default/a', { ...obj, status: undefined }).size, 0);
   });
 });

@@ -208,4 +208,25 @@ describe('IngressReconciler', () => {
   test('a vanished object is a no-op', async () => {
     assert.deepEqual(await reconciler.reconcile('default/missing', log), {});
   });
+
+  test('a new leader, seeded from the cached status, pushes to nobody synced and writes nothing', async () => {
+    kube.put(resource());
+    await reconciler.reconcile('default/web', log);
+    const [sets, writes] = [agents.sets, kube.statusWrites];
+    const successor = make();
+    await successor.reconcile('default/web', log);
+    assert.equal(agents.sets, sets);
+    assert.equal(kube.statusWrites, writes);
+    agents.live.push({ name: 'd', labels: {} });
+    await successor.reconcile('default/web', log);
+    assert.equal(agents.sets, sets + 1, 'only the new agent is pushed');
+    assert.equal(status()?.syncedAgents, '4/4');
+  });
+
+  test('one pass stamps all its agents with one time', async () => {
+    kube.put(resource());
+    await reconciler.reconcile('default/web', log);
+    const times = new Set(status()?.agents?.flatMap((a) => [a.lastAttemptTime, a.lastSyncTime]));
+    assert.equal(times.size, 1);
+  });
 });
