@@ -1,5 +1,6 @@
 // The Redis heartbeat registry of DESIGN.md: a sorted set of names scored by the controller's
 // clock, plus one hash per agent with a TTL. Does not log; callers see typed errors.
+import { randomUUID } from 'node:crypto';
 import { Cluster, type Redis } from 'ioredis';
 
 /** A Redis client the registry can use: one server (plain or Sentinel) or a Cluster. */
@@ -168,6 +169,20 @@ export class AgentRegistry {
       return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     } catch (cause) {
       throw new Error('registry: reading live agents failed', { cause });
+    }
+  }
+
+  /**
+   * A token kept in `<prefix>epoch` (set once, never expires): it changes when Redis loses the
+   * registry (a restart without persistence, a flush, a failover to an empty server).
+   */
+  async epoch(): Promise<string> {
+    const key = `${this.prefix}epoch`;
+    try {
+      await this.#redis.set(key, randomUUID(), 'NX');
+      return (await this.#redis.get(key)) ?? '';
+    } catch (cause) {
+      throw new Error('registry: reading the epoch failed', { cause });
     }
   }
 

@@ -17,10 +17,10 @@ export interface RosterWatcherOptions {
   /** Also sweep stale members on each tick (the leader does; default true). */
   sweep?: boolean;
   /**
-   * How long agents missing from the live set are kept (no `left`) after a failed refresh, or
-   * after most agents vanished at once: silence the registry explains (Redis was down or lost its
-   * data) is not death. Default: the registry's TTL plus one interval, in which every live agent
-   * has beaten again.
+   * How long agents missing from the live set are kept (no `left`) after a failed refresh, after
+   * Redis lost the registry (its epoch changed), or after most agents vanished at once: silence
+   * the registry explains is not death. Default: the registry's TTL plus one interval, in which
+   * every live agent has beaten again.
    */
   graceMs?: number;
   clock?: () => number;
@@ -36,6 +36,8 @@ export class RosterWatcher extends EventEmitter<RosterEvents> {
   /** Until then, agents missing from the live set stay known; set after a failure or a mass exit. */
   #graceUntil = 0;
   #failedSinceRead = false;
+  /** The registry's epoch at the last read: another one means Redis lost the registry. */
+  #epoch: string | undefined;
   /** Agents kept through a grace period although missing from the last read. */
   #held = new Set<string>();
   #known = new Map<string, { agent: Agent; labelsJson: string }>();
@@ -94,16 +96,21 @@ export class RosterWatcher extends EventEmitter<RosterEvents> {
   async refresh(): Promise<void> {
     const started = performance.now();
     let live: RawAgent[];
+    let epoch: string;
     try {
       if (this.#sweep) await this.#registry.sweep();
       live = await this.#registry.liveRaw();
+      // Read after the live set: a Redis that lost its data meanwhile shows here at the latest.
+      epoch = await this.#registry.epoch();
     } catch (error) {
       this.#failedSinceRead = true;
       throw error;
     }
     const now = this.#clock();
-    if (this.#failedSinceRead) this.#graceUntil = now + this.#graceMs;
+    const lost = this.#epoch !== undefined && epoch !== this.#epoch;
+    if (this.#failedSinceRead || lost) this.#graceUntil = now + this.#graceMs;
     this.#failedSinceRead = false;
+    this.#epoch = epoch;
     const next = new Map<string, { agent: Agent; labelsJson: string }>();
     const joined: Agent[] = [];
     const changed: [Agent, Record<string, string>][] = [];

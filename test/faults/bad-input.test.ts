@@ -216,7 +216,7 @@ describe('faults: bad input', () => {
   test('10,000 resources in one namespace', async (t) => {
     await fs.kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: 'bulk' } } });
     const bulk = new Ingresses(fs.kc, 'bulk');
-    const limit = pLimit(16);
+    const limit = pLimit(64);
     let createdMs = 0;
     const r = await fs.scenario(
       async () => {

@@ -8,11 +8,14 @@ import { FaultSystem } from '../support/faults-system.ts';
 import { simpleSpec } from '../support/kube.ts';
 
 let fs: FaultSystem;
-const STATIC = 20;
+const STATIC = 30;
 
 describe('faults: the leader', () => {
   before(async () => {
-    fs = await FaultSystem.start();
+    // One reconcile and one push at a time: the fan-out lasts long enough to be killed inside.
+    fs = await FaultSystem.start({
+      env: { MAX_CONCURRENT_RECONCILES: '1', FANOUT_CONCURRENCY: '1' },
+    });
     await fs.startController();
     await fs.startController();
     for (const name of ['l1', 'l2', 'l3']) await fs.startAgent({ name, labels: { zone: 'edge' } });
