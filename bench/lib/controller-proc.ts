@@ -37,7 +37,11 @@ export class ControllerProc {
   static async start(env: Record<string, string>): Promise<ControllerProc> {
     const child = fork(import.meta.filename, [], {
       env: { ...process.env, LOG_LEVEL: 'warn', HTTP_PORT: '0', ...env, W2I_CONTROLLER_PROC: '1' },
-      execArgv: ['--expose-gc'],
+      // W2I_BENCH_CONTROLLER_FLAGS: extra node/V8 flags for the controller (e.g. --max-semi-space-size=4).
+      execArgv: [
+        '--expose-gc',
+        ...(process.env.W2I_BENCH_CONTROLLER_FLAGS?.split(' ').filter(Boolean) ?? []),
+      ],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const proc = new ControllerProc(child);
