@@ -123,12 +123,7 @@ export class Agent {
     };
     for (let attempt = 1; !this.#stopping; attempt++) {
       try {
-        const { configs } = await this.#client.call(
-          controllerQueue(this.#o.rpcPrefix),
-          controllerContract,
-          'GetIngressConfigs',
-          { name: this.#o.name, labels: this.#o.labels },
-        );
+        const { configs } = await this.#pull();
         const result = await this.#o.applier.reconcile(configs);
         for (const f of result.failed)
           this.#log.warn({ key: f.key, code: f.code, error: f.message }, 'config refused');
@@ -146,6 +141,16 @@ export class Agent {
         });
       }
     }
+  }
+
+  /** The complete set of configs that target this agent, as the controller sees it now. */
+  #pull() {
+    return this.#client.call(
+      controllerQueue(this.#o.rpcPrefix),
+      controllerContract,
+      'GetIngressConfigs',
+      { name: this.#o.name, labels: this.#o.labels },
+    );
   }
 
   async #beat(): Promise<void> {
@@ -168,12 +173,7 @@ export class Agent {
     const since = this.#requests;
     const untouched = (key: string) => (this.#touched.get(key) ?? 0) <= since;
     try {
-      const { configs } = await this.#client.call(
-        controllerQueue(this.#o.rpcPrefix),
-        controllerContract,
-        'GetIngressConfigs',
-        { name: this.#o.name, labels: this.#o.labels },
-      );
+      const { configs } = await this.#pull();
       const wanted = new Set(configs.map((c) => configKey(c)));
       let applied = 0;
       let removed = 0;
