@@ -49,6 +49,12 @@ export class StateApplier implements Applier {
   readonly #sink: Sink;
   readonly #queue = new SerialQueue();
   #held = new Map<string, IngressConfig>();
+  /**
+   * What was removed, by key: a SetIngressConfig for the same uid at an older generation is a
+   * stale message (sent before the removal, delivered after it, e.g. queued while the agent was
+   * down) and must not bring the config back. Kept in memory, bounded.
+   */
+  readonly #removed = new Map<string, { uid: string; generation: number }>();
 
   constructor(store: StateStore, sink: Sink) {
     this.#store = store;
@@ -89,12 +95,17 @@ export class StateApplier implements Applier {
     if (held && held.uid === config.uid && held.generation >= config.generation) {
       return { generation: held.generation, changed: false };
     }
+    const gone = this.#removed.get(key);
+    if (!held && gone && gone.uid === config.uid && gone.generation > config.generation) {
+      return { generation: gone.generation, changed: false };
+    }
     const conflict = findConflict(this.#held.values(), config);
     if (conflict) throw new ApplyError('CONFLICT', conflict);
     const next = new Map(this.#held).set(key, config);
     await this.#sink.commit([...next.values()]);
     await this.#store.write(config);
     this.#held = next;
+    this.#removed.delete(key);
     return { generation: config.generation, changed: true };
   }
 
@@ -109,6 +120,7 @@ export class StateApplier implements Applier {
       await this.#sink.commit([...next.values()]);
       await this.#store.delete(ref);
       this.#held = next;
+      this.#remember(held);
       return { removed: true };
     });
   }
@@ -142,6 +154,7 @@ export class StateApplier implements Applier {
       for (const c of changed) await this.#store.write(c);
       for (const c of removed) await this.#store.delete(c);
       this.#held = desired;
+      for (const c of removed) this.#remember(c);
       return { applied: changed.length, removed: removed.length, failed };
     });
   }
@@ -158,7 +171,11 @@ export class StateApplier implements Applier {
       keep.clear();
       await this.#sink.commit([]);
     }
-    for (const [key, c] of this.#held) if (!keep.has(key)) await this.#store.delete(c);
+    for (const [key, c] of this.#held) {
+      if (keep.has(key)) continue;
+      await this.#store.delete(c);
+      this.#remember(c);
+    }
     this.#held = keep;
     let applied = 0;
     for (const config of desired.values()) {
@@ -169,6 +186,14 @@ export class StateApplier implements Applier {
       }
     }
     return { applied, removed: removed.length, failed };
+  }
+
+  #remember(config: IngressConfig): void {
+    const key = configKey(config);
+    this.#removed.delete(key);
+    this.#removed.set(key, { uid: config.uid, generation: config.generation });
+    if (this.#removed.size > 10_000)
+      this.#removed.delete(this.#removed.keys().next().value as string);
   }
 
   /** Waits for the apply in progress (and any queued), then stops the sink. */

@@ -167,3 +167,21 @@ test('applies are serialised: the sink never commits two at once', () =>
     assert.equal(results.length, 20);
     assert.equal((await readdir(dir)).length, 12);
   }));
+
+test('a stale Set arriving after a removal does not bring an older generation back', () =>
+  withDir(async (dir) => {
+    const applier = createFileApplier(dir);
+    await applier.start();
+    await applier.apply(makeConfig({ uid: 'u1', generation: 2 }));
+    await applier.reconcile([]); // the resource is being deleted: the pull no longer lists it
+    assert.deepEqual(await applier.apply(makeConfig({ uid: 'u1', generation: 1 })), {
+      generation: 2,
+      changed: false,
+    });
+    assert.deepEqual(await readdir(dir), []);
+    // The same generation again (the agent targeted once more) is applied.
+    assert.equal((await applier.apply(makeConfig({ uid: 'u1', generation: 2 }))).changed, true);
+    await applier.remove({ uid: 'u1', namespace: 'default', name: 'web' });
+    assert.equal((await applier.apply(makeConfig({ uid: 'u1', generation: 1 }))).changed, false);
+    assert.equal((await applier.apply(makeConfig({ uid: 'u2', generation: 1 }))).changed, true);
+  }));
