@@ -297,7 +297,7 @@ export class Controller {
     return this.#informer.get(key.slice(0, slash), key.slice(slash + 1));
   }
 
-  /** GetIngressConfigs: from the cache, for the labels the agent sent (else those in the registry). */
+  /** GetIngressConfigs: from the API server, for the labels the agent sent (else the registry's). */
   async #configsFor(name: string, labels: Record<string, string> | undefined) {
     if (!this.#informer.synced) {
       throw new RpcError('UNAVAILABLE', 'the controller cache has not synced yet');
@@ -308,6 +308,10 @@ export class Controller {
       if (!agent) throw new Error(`agent ${name} is not online and sent no labels`);
       labels = agent.labels;
     }
-    return configsForAgent(this.#informer.list(), labels);
+    // A consistent LIST, not this replica's cache: RabbitMQ hands the request to any replica, and
+    // a standby's cache can lag the leader's, which would step a restarting agent back to a
+    // generation the leader has already seen it acknowledge (found by test/faults/agents.test.ts).
+    const { items } = await this.#kube.list();
+    return configsForAgent(items as unknown as IngressObject[], labels);
   }
 }
